@@ -1,0 +1,88 @@
+"""Ingestion assets: one per landing folder, daily partitions keyed on the export date.
+
+A run over a range of partitions loads, folder by folder, every file whose export date falls in
+the range and that the manifest has not recorded yet (same path and content). Files that cannot be
+given a partition (no date in the name, wrong type) are recorded as refused by whichever run of
+their folder comes next, so they are reported once and never block anything.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import date
+from pathlib import Path
+
+import dagster as dg
+
+from pipelines.ingest import FileOutcome, load_file, outcome_metadata
+from pipelines.keys import pii_key
+from pipelines.landing import LandedFile, discover
+from pipelines.resources import Landing, Warehouse
+from pipelines.schemas import LANDING_FOLDERS
+
+# The window of export dates a partition can have; a file dated outside it is refused.
+PARTITIONS_START = "2015-01-01"
+export_dates = dg.DailyPartitionsDefinition(
+    start_date=PARTITIONS_START, end_offset=1, timezone="Asia/Ho_Chi_Minh", fmt="%Y-%m-%d"
+)
+WRITER_POOL = "duckdb_writer"
+
+
+def files_for_range(files: list[LandedFile], folder: str, first: date, last: date) -> list[LandedFile]:
+    """The folder's files of the partition range, plus those that can have no partition.
+
+    A file whose export date no partition can hold (before the window, or in the future) is refused.
+    """
+    keys = export_dates.get_partition_keys()
+    window = (date.fromisoformat(keys[0]), date.fromisoformat(keys[-1]))
+    selected = []
+    for landed in (f for f in files if f.folder == folder):
+        if not landed.refusal and not window[0] <= landed.export_date <= window[1]:
+            landed = replace(landed, refusal=f"export date {landed.export_date} is outside the "
+                                             f"partitions {keys[0]} .. {keys[-1]} (a date in the future?)")
+        if landed.refusal or first <= landed.export_date <= last:
+            selected.append(landed)
+    return selected
+
+
+def _ingestion_asset(folder: str, upstream: list[dg.AssetKey]) -> dg.AssetsDefinition:
+    @dg.asset(
+        key=dg.AssetKey(["raw", folder]),
+        deps=upstream,
+        partitions_def=export_dates,
+        backfill_policy=dg.BackfillPolicy.single_run(),
+        pool=WRITER_POOL,
+        group_name="ingestion",
+        kinds={"duckdb", "polars"},
+        description=f"Every export landed in {folder}/ loaded into raw (every version kept), "
+                    "with its manifest rows and its quarantined rows.",
+    )
+    def ingest(context: dg.AssetExecutionContext, landing: Landing,
+               warehouse: Warehouse) -> dg.MaterializeResult:
+        key = pii_key(Path(landing.pii_key_file) if landing.pii_key_file else None)
+        window = context.partition_key_range
+        first, last = date.fromisoformat(window.start), date.fromisoformat(window.end)
+        files = files_for_range(discover(landing.path), folder, first, last)
+        outcomes: list[FileOutcome] = []
+        with warehouse.connect() as con:
+            for number, landed in enumerate(files, start=1):
+                outcome = load_file(con, landed, context.run_id, key)
+                if outcome is None:
+                    continue
+                outcomes.append(outcome)
+                context.log.info(
+                    f"[{folder} {number}/{len(files)}] {outcome.path}: {outcome.status}"
+                    + (f" ({outcome.reason})" if outcome.reason else "")
+                    + f", rows read {outcome.rows_read:,}, loaded {outcome.rows_loaded:,}, "
+                    f"quarantined {outcome.rows_quarantined:,}, duplicate {outcome.rows_duplicate:,}"
+                )
+        return dg.MaterializeResult(metadata=outcome_metadata(outcomes))
+
+    return ingest
+
+
+# danhmuc first: hoso resolves an agency_code from the agency catalogue when only a name is given.
+ingestion_assets = [_ingestion_asset("danhmuc", [])] + [
+    _ingestion_asset(folder, [dg.AssetKey(["raw", "danhmuc"])])
+    for folder in LANDING_FOLDERS if folder != "danhmuc"
+]

@@ -1,0 +1,96 @@
+"""The landing zone: which files are there, what each one is, and its identity.
+
+A file's export date is the YYYYMMDD or YYYY-MM-DD in its name (never the clock); its identity is
+its content hash. Only regular files under the landing folder are considered: a link that points
+outside it is refused, so a file name can never make the pipeline read elsewhere.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+from pipelines.schemas import LANDING_FOLDERS, SOURCES, Source
+from pipelines.text import fold
+
+# 8 digits or 4-2-2 with '-', not part of a longer number; the last match in the name wins.
+_EXPORT_DATE = re.compile(r"(?<!\d)(\d{4})-?(\d{2})-?(\d{2})(?!\d)")
+# Editors' lock and partial-download files are not exports.
+_NOT_EXPORTS = ("~$", ".")
+_PARTIAL_SUFFIXES = (".part", ".tmp", ".crdownload")
+
+
+@dataclass(frozen=True)
+class LandedFile:
+    path: Path  # absolute
+    relative: str  # path relative to the landing folder, as recorded in the audit
+    folder: str  # hoso, tientrinh, buuchinh, thanhtoan, danhmuc
+    source: Source | None  # None when the file cannot be assigned (refused)
+    export_date: date | None
+    refusal: str | None  # why the file cannot be loaded, before reading it
+
+    @property
+    def bytes(self) -> int:
+        return self.path.stat().st_size
+
+
+def export_date_of(name: str) -> date | None:
+    """The export date written in a file name, or None when there is none (or it is no date)."""
+    for match in reversed(list(_EXPORT_DATE.finditer(name))):
+        try:
+            return date(int(match[1]), int(match[2]), int(match[3]))
+        except ValueError:
+            continue
+    return None
+
+
+def _catalogue_source(name: str) -> Source | None:
+    folded = fold(name).replace(" ", "")
+    for source in SOURCES.values():
+        if source.file_prefix and folded.startswith(source.file_prefix):
+            return source
+    return None
+
+
+def classify(landing: Path, path: Path, folder: str) -> LandedFile:
+    relative = path.relative_to(landing).as_posix()
+    name = path.name
+    source = _catalogue_source(name) if folder == "danhmuc" else SOURCES[folder]
+    export_date = export_date_of(name)
+    refusal = None
+    if not path.resolve().is_relative_to(landing.resolve()):
+        refusal = "the file is a link to a place outside the landing folder"
+    elif source is None:
+        refusal = "unknown catalogue: a danhmuc file name must start with thutuc, donvi or ngaynghi"
+    elif path.suffix.lower() not in source.extensions:
+        refusal = (f"unsupported file type {path.suffix or '(none)'!r} for {folder}: "
+                   f"expected {', '.join(source.extensions)}")
+    elif export_date is None:
+        refusal = "no export date in the file name (expected YYYYMMDD or YYYY-MM-DD, e.g. hoso_H26_20240315.csv)"
+    return LandedFile(path, relative, folder, source, export_date, refusal)
+
+
+def discover(landing: Path) -> list[LandedFile]:
+    """Every candidate export under the landing folder, in a stable order (folder, name)."""
+    landing = Path(landing)
+    files = []
+    for folder in LANDING_FOLDERS:
+        root = landing / folder
+        if not root.is_dir():
+            continue
+        for path in sorted(root.rglob("*")):
+            if path.is_dir() or path.name.startswith(_NOT_EXPORTS) or path.suffix.lower() in _PARTIAL_SUFFIXES:
+                continue
+            files.append(classify(landing, path, folder))
+    return files
+
+
+def sha256_of(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()

@@ -1,0 +1,34 @@
+"""Dagster resources: where the landing zone and the warehouse are."""
+
+from __future__ import annotations
+
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Iterator
+
+import dagster as dg
+import duckdb
+
+from pipelines import warehouse
+
+
+class Warehouse(dg.ConfigurableResource):
+    """The DuckDB file. Writers must run in the `duckdb_writer` pool (one at a time)."""
+
+    path: str
+
+    @contextmanager
+    def connect(self, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
+        if not read_only:
+            Path(self.path).parent.mkdir(parents=True, exist_ok=True)
+        with warehouse.connect(self.path, read_only=read_only) as con:
+            if not read_only:
+                warehouse.create_tables(con)
+            yield con
+
+
+class Landing(dg.ConfigurableResource):
+    """The landing folder the exports are dropped into."""
+
+    path: str
+    pii_key_file: str | None = None  # the demo's local key file, when PARWATCH_PII_KEY is unset

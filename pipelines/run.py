@@ -1,0 +1,142 @@
+"""`parwatch run`: the nightly Dagster job, executed in-process on one landing folder and one warehouse.
+
+The command runs the very assets the Dagster UI shows (no second code path): it plans the range of
+export-date partitions present in the landing folder, executes the job over that range in one run,
+then reads the audit tables to summarise what happened.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import os
+import time
+import uuid
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Callable, Iterator
+
+import dagster as dg
+
+from pipelines import warehouse as wh
+from pipelines.automation import LOCAL, export_date_range, range_tags
+from pipelines.keys import pii_key
+from pipelines.landing import discover
+
+
+class WarehouseBusy(RuntimeError):
+    """Another run is writing the same warehouse file."""
+
+
+@dataclass
+class RunSummary:
+    run_id: str
+    landing: Path
+    warehouse: Path
+    success: bool  # the marts were built
+    seconds: float
+    files: dict[str, int] = field(default_factory=dict)  # status -> files, this run
+    rows: dict[str, int] = field(default_factory=dict)  # read / loaded / quarantined / duplicate
+    refused: list[tuple[str, str]] = field(default_factory=list)
+    quarantine_reasons: list[tuple[str, int]] = field(default_factory=list)
+    checks_passed: int = 0
+    checks_failed: list[str] = field(default_factory=list)
+    failed_steps: list[str] = field(default_factory=list)
+
+
+@contextmanager
+def writer_lock(warehouse: Path) -> Iterator[None]:
+    """One writer per warehouse file: a second run refuses at once with a clear message."""
+    lock_path = warehouse.with_name(warehouse.name + ".lock")
+    lock_path.parent.mkdir(parents=True, exist_ok=True)
+    with open(lock_path, "a+") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            handle.seek(0)
+            holder = handle.read().strip() or "another process"
+            raise WarehouseBusy(f"{warehouse} is being written by {holder}; this run did not start. "
+                                "Run again when it has finished.") from None
+        handle.seek(0)
+        handle.truncate()
+        handle.write(f"parwatch run pid {os.getpid()} since {datetime.now():%Y-%m-%d %H:%M:%S}")
+        handle.flush()
+        try:
+            yield
+        finally:
+            handle.seek(0)
+            handle.truncate()
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _instance() -> dg.DagsterInstance:
+    """The Dagster instance of DAGSTER_HOME when set (runs show in the UI), else an ephemeral one."""
+    return dg.DagsterInstance.get() if os.environ.get("DAGSTER_HOME") else dg.DagsterInstance.ephemeral()
+
+
+def run_pipeline(landing: Path, warehouse: Path, as_of: str | None = None,
+                 demo_key_file: Path | None = None,
+                 log: Callable[[str], None] = print) -> RunSummary:
+    """Load everything new under `landing` into `warehouse`, build the marts, run the checks."""
+    from pipelines.definitions import build_definitions, run_config
+
+    landing, warehouse = Path(landing).resolve(), Path(warehouse).resolve()
+    pii_key(demo_key_file)  # a missing or short key stops here, before anything is written
+    if not landing.is_dir():
+        raise FileNotFoundError(f"landing folder {landing} does not exist")
+    started, started_at = time.monotonic(), datetime.now()
+    with writer_lock(warehouse):
+        files = discover(landing)
+        span = export_date_range(files) or (datetime.now(LOCAL).date(),) * 2
+        log(f"Landing {landing}: {len(files)} files, export dates {span[0]} .. {span[1]}")
+        defs = build_definitions(landing, warehouse, demo_key_file)
+        job = defs.resolve_job_def("parwatch_nightly")
+        os.environ["PARWATCH_WAREHOUSE"] = str(warehouse)  # read by the dbt profile
+        result = job.execute_in_process(
+            instance=_instance(),
+            run_config=run_config(as_of),
+            tags=range_tags(*span),
+            raise_on_error=False,
+            run_id=str(uuid.uuid4()),
+        )
+        summary = summarise(result, landing, warehouse, time.monotonic() - started)
+        with wh.connect(warehouse) as con:
+            con.execute("insert into audit.runs values (?, ?, ?, ?, ?, ?, ?, ?)",
+                        [summary.run_id, started_at, datetime.now(),
+                         "succeeded" if summary.success else "failed", str(landing),
+                         as_of, len(files), json.dumps(summary.files | summary.rows)])
+    return summary
+
+
+def summarise(result: dg.ExecuteInProcessResult, landing: Path, warehouse: Path,
+              seconds: float) -> RunSummary:
+    failed = [event.step_key for event in result.all_events
+              if event.event_type_value == "STEP_FAILURE" and event.step_key]
+    built = any(key.path[0] == "marts" for key in
+                (event.asset_key for event in result.get_asset_materialization_events()))
+    summary = RunSummary(result.run_id, landing, warehouse, success=built and not failed,
+                         seconds=seconds, failed_steps=failed)
+    with wh.connect(warehouse, read_only=True) as con:
+        run = [result.run_id]
+        summary.files = dict(con.execute(
+            "select status, count(*) from audit.file_manifest where run_id = ? group by all", run).fetchall())
+        totals = con.execute(
+            "select coalesce(sum(rows_read), 0), coalesce(sum(rows_loaded), 0), "
+            "coalesce(sum(rows_quarantined), 0), coalesce(sum(rows_duplicate), 0) "
+            "from audit.file_manifest where run_id = ?", run).fetchall()[0]
+        summary.rows = dict(zip(("read", "loaded", "quarantined", "duplicate"), totals))
+        summary.refused = con.execute(
+            "select path, reason from audit.file_manifest where run_id = ? and status = 'refused' "
+            "order by path", run).fetchall()
+        summary.quarantine_reasons = con.execute(
+            "select regexp_replace(reason, '''.*''', '''…''') as reason, count(*) from audit.quarantine "
+            "where run_id = ? group by all order by 2 desc limit 8", run).fetchall()
+        checks = con.execute(
+            "select source || ': ' || check_name, success, blocking from audit.check_results "
+            "where run_id = ?", run).fetchall()
+    summary.checks_passed = sum(1 for _, success, _ in checks if success)
+    summary.checks_failed = [f"{name}{' (blocking)' if blocking else ''}"
+                             for name, success, blocking in checks if not success]
+    return summary

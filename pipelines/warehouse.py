@@ -1,0 +1,112 @@
+"""The DuckDB warehouse: schemas, the raw and audit tables, and connections.
+
+DuckDB allows one writing process at a time. Every writer opens the file through `connect`, and
+the Dagster definitions route every asset that writes through one concurrency pool.
+"""
+
+from __future__ import annotations
+
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Iterator
+
+import duckdb
+
+from pipelines.schemas import RAW_METADATA, SOURCES, Source, sql_type
+
+SCHEMAS = ("raw", "audit", "staging", "intermediate", "marts")
+
+# Columns a normaliser adds to a source beyond its landing columns.
+DERIVED_COLUMNS: dict[str, tuple[tuple[str, str], ...]] = {
+    "tientrinh": (("step_label", "VARCHAR"),),  # the step as written, kept when mapped to "other"
+}
+
+AUDIT_DDL = """
+create table if not exists audit.runs (
+    run_id varchar primary key,
+    started_at timestamp,
+    finished_at timestamp,
+    status varchar,            -- running, succeeded, failed
+    landing varchar,
+    as_of timestamp,
+    files_seen integer,
+    summary json
+);
+create table if not exists audit.file_manifest (
+    path varchar not null,          -- relative to the landing folder
+    source varchar not null,        -- hoso, tientrinh, buuchinh, thanhtoan, danhmuc
+    export_date date,               -- the date in the file name: the partition
+    sha256 varchar not null,        -- content hash: the file's identity
+    bytes bigint,
+    status varchar not null,        -- loaded, refused, skipped_duplicate
+    reason varchar,
+    rows_read bigint,
+    rows_loaded bigint,
+    rows_quarantined bigint,
+    rows_duplicate bigint,
+    loaded_at timestamp,
+    run_id varchar,
+    table_name varchar,             -- raw table the rows went to
+    unknown_columns varchar[]       -- extra columns kept in raw._extra
+);
+create table if not exists audit.quarantine (
+    source varchar not null,
+    path varchar not null,
+    row_number integer,
+    column_name varchar,
+    reason varchar not null,
+    raw_record json,
+    run_id varchar,
+    file_sha256 varchar
+);
+create table if not exists audit.check_results (
+    run_id varchar,
+    checked_at timestamp,
+    source varchar,                 -- the raw table (or dbt model) checked
+    check_name varchar,             -- e.g. expect_column_values_to_not_be_null(dossier_code)
+    suite varchar,                  -- expectations/<suite>.json, or dbt
+    blocking boolean,
+    success boolean,
+    rows_checked bigint,
+    unexpected_count bigint,
+    unexpected_percent double,
+    observed_value varchar,
+    details json
+);
+"""
+
+
+def raw_columns(source: Source) -> list[tuple[str, str]]:
+    """(name, DuckDB type) of raw.<source>: canonical columns, derived ones, then metadata."""
+    columns = []
+    for column in source.columns:
+        columns.append((column.name, sql_type(source, column)))
+        if column.name == "step":
+            columns.extend(DERIVED_COLUMNS.get(source.name, ()))
+    return columns + list(RAW_METADATA)
+
+
+def create_tables(con: duckdb.DuckDBPyConnection) -> None:
+    """Create every schema and the raw and audit tables if missing (idempotent)."""
+    for schema in SCHEMAS:
+        con.execute(f"create schema if not exists {schema}")
+    for source in SOURCES.values():
+        body = ",\n  ".join(f'"{name}" {type_}' for name, type_ in raw_columns(source))
+        con.execute(f"create table if not exists raw.{source.name} (\n  {body}\n)")
+    con.execute(AUDIT_DDL)
+
+
+def scalar(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = None) -> object:
+    """The single value of a query, its result consumed (DuckDB 2 refuses new work on a
+    connection whose last result was not read to the end)."""
+    rows = con.execute(sql, params or []).fetchall()
+    return rows[0][0] if rows else None
+
+
+@contextmanager
+def connect(path: Path | str, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
+    con = duckdb.connect(str(path), read_only=read_only)
+    try:
+        yield con
+    finally:
+        con.close()
