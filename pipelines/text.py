@@ -1,0 +1,62 @@
+"""Text normalisation shared by readers and normalisers: NFC cleaning and loose matching keys."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+import polars as pl
+
+# Every run of characters that are not letters or digits (punctuation, whitespace, underscore).
+_SEPARATORS = r"[\W_]+"
+_SEPARATORS_RE = re.compile(_SEPARATORS)
+
+
+def fold(text: str) -> str:
+    """Matching key of a header or label: `Ngày tiếp nhận` == `NGAY TIEP NHAN` == `ngay_tiep_nhan`."""
+    decomposed = unicodedata.normalize("NFD", unicodedata.normalize("NFC", text))
+    bare = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    bare = bare.lower().replace("đ", "d")
+    return _SEPARATORS_RE.sub(" ", bare).strip()
+
+
+def fold_expr(expr: pl.Expr) -> pl.Expr:
+    """`fold`, vectorised."""
+    return (
+        expr.str.normalize("NFC")
+        .str.normalize("NFD")
+        .str.replace_all(r"\p{M}+", "")
+        .str.to_lowercase()
+        .str.replace_all("đ", "d", literal=True)
+        .str.replace_all(_SEPARATORS, " ")
+        .str.strip_chars()
+    )
+
+
+# Characters whose presence means NFC may change a value: combining marks (decomposed text,
+# e.g. from Windows-1258) and the few singletons that NFC replaces.
+_NOT_NFC = r"[\p{M}\u0340-\u0344\u0374\u037E\u0387\u1100-\u11FF\u1F71-\u1FFD\u2000\u2001\u2126\u212A\u212B\u2329\u232A\uF900-\uFAFF]"
+
+
+def nfc(values: pl.Series) -> pl.Series:
+    """NFC, computed only for the values it can change (normalising is costly, most text is NFC)."""
+    non_ascii = (values.str.len_bytes() != values.str.len_chars()).arg_true()
+    if not len(non_ascii):
+        return values
+    candidates = values.gather(non_ascii)
+    changes = candidates.str.contains(_NOT_NFC)
+    if not changes.any():
+        return values
+    return values.scatter(non_ascii.filter(changes), candidates.filter(changes).str.normalize("NFC"))
+
+
+def clean(values: pl.Series) -> pl.Series:
+    """NFC, trimmed, empty -> null."""
+    cleaned = nfc(values).str.strip_chars()
+    empty = (cleaned.str.len_bytes() == 0).arg_true()
+    return cleaned.scatter(empty, None) if len(empty) else cleaned
+
+
+def clean_expr(expr: pl.Expr) -> pl.Expr:
+    """`clean`, as an expression."""
+    return expr.map_batches(clean, return_dtype=pl.String, is_elementwise=True)
