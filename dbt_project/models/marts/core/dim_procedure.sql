@@ -1,0 +1,12 @@
+select
+    procedure_code,
+    procedure_name,
+    field_code,
+    field_name,
+    levels,
+    legal_deadline,
+    deadline_unit,
+    online_level,
+    has_fee,
+    paper_result
+from {{ ref('stg_catalogue__procedures') }}

@@ -1,0 +1,84 @@
+with dossiers as (
+    select * from {{ ref('int_services__dossiers') }}
+),
+
+months as (
+    select * from {{ ref('int_services__months') }}
+),
+
+dossier_counts as (
+    select
+        months.period_start,
+        dossiers.agency_code,
+        count(*) filter (
+            where dossiers.channel = 3
+            and dossiers.received_at >= months.period_start
+            and dossiers.received_at < months.period_end
+        ) as dossiers_received_by_post,
+        count(*) filter (
+            where dossiers.outcome = 'resolved'
+            and dossiers.result_delivery = 2
+            and dossiers.ended_at >= months.period_start
+            and dossiers.ended_at < months.period_end
+        ) as results_returned_by_post
+    from months
+    inner join dossiers
+        on dossiers.received_at < months.period_end
+        and (dossiers.ended_at is null or dossiers.ended_at >= months.period_start)
+    group by all
+),
+
+item_counts as (
+    select
+        months.period_start,
+        items.agency_code,
+        count(*) filter (where items.direction = 'inbound') as items_inbound,
+        count(*) filter (where items.direction = 'outbound') as items_outbound,
+        count(*) filter (where items.delivery_status = 'delivered') as items_delivered,
+        count(*) filter (where items.delivery_status = 'failed') as items_failed,
+        count(*) filter (where items.delivery_status = 'returned') as items_returned,
+        count(*) filter (where items.delivery_status = 'in_transit') as items_in_transit,
+        median(items.transit_hours) as median_transit_hours,
+        coalesce(sum(items.postage_vnd), 0) as postage_vnd,
+        coalesce(sum(items.cod_vnd), 0) as cod_vnd,
+        count(*) filter (where not items.has_dossier) as items_without_dossier
+    from months
+    inner join {{ ref('int_services__postal_items') }} as items
+        on items.accepted_at >= months.period_start
+        and items.accepted_at < months.period_end
+    group by all
+),
+
+agency_months as (
+    select period_start, agency_code from {{ ref('int_services__agency_months') }}
+    union
+    select period_start, agency_code from item_counts
+)
+
+select
+    agency_months.period_start::date as period_start,
+    months.period_end::timestamp as period_end,
+    agency_months.agency_code::varchar as agency_code,
+    coalesce(dossier_counts.dossiers_received_by_post, 0)::bigint as dossiers_received_by_post,
+    coalesce(dossier_counts.results_returned_by_post, 0)::bigint as results_returned_by_post,
+    coalesce(item_counts.items_inbound, 0)::bigint as items_inbound,
+    coalesce(item_counts.items_outbound, 0)::bigint as items_outbound,
+    coalesce(item_counts.items_delivered, 0)::bigint as items_delivered,
+    coalesce(item_counts.items_failed, 0)::bigint as items_failed,
+    coalesce(item_counts.items_returned, 0)::bigint as items_returned,
+    coalesce(item_counts.items_in_transit, 0)::bigint as items_in_transit,
+    (item_counts.items_delivered / nullif(
+        item_counts.items_delivered + item_counts.items_failed + item_counts.items_returned, 0
+    ))::double as delivery_success_rate,
+    item_counts.median_transit_hours::double as median_transit_hours,
+    coalesce(item_counts.postage_vnd, 0)::bigint as postage_vnd,
+    coalesce(item_counts.cod_vnd, 0)::bigint as cod_vnd,
+    coalesce(item_counts.items_without_dossier, 0)::bigint as items_without_dossier
+from agency_months
+inner join months on months.period_start = agency_months.period_start
+left join dossier_counts
+    on dossier_counts.period_start = agency_months.period_start
+    and dossier_counts.agency_code = agency_months.agency_code
+left join item_counts
+    on item_counts.period_start = agency_months.period_start
+    and item_counts.agency_code = agency_months.agency_code

@@ -1,0 +1,28 @@
+-- Every loaded version of every dossier, without personal fields (owner_key replaces them).
+select
+    dossier_code,
+    procedure_code,
+    procedure_name,
+    agency_code,
+    agency_name,
+    channel,
+    submitted_at,
+    received_at,
+    due_at,
+    supplement_requested_at,
+    supplement_received_at,
+    supplement_requests,
+    ended_at,
+    returned_at,
+    rejected_at,
+    status,
+    result_delivery,
+    fee_vnd,
+    paid_online,
+    components_digitised,
+    electronic_result,
+    apology_issued,
+    owner_key,
+    updated_at,
+    {{ raw_lineage() }}
+from {{ source('one_stop', 'hoso') }}
