@@ -1,0 +1,61 @@
+"""Dagster asset checks: one blocking Great Expectations check per raw table (pipelines.quality).
+
+A check validates the rows its run loaded (raw.<table>._run_id = the run id), so it must run in the
+same run as the ingestion asset it checks. It writes audit.check_results, hence the writer pool.
+"""
+
+from collections.abc import Mapping
+
+import dagster as dg
+
+from pipelines.quality import load_suite, validate_batch
+from pipelines.resources import Warehouse
+from pipelines.schemas import SOURCES
+
+WRITER_POOL = "duckdb_writer"
+
+
+def build_quality_checks(
+    asset_keys_by_table: Mapping[str, dg.AssetKey] | None = None,
+) -> list[dg.AssetChecksDefinition]:
+    """One check `gx_<table>` per raw table, on the asset that loads it (default: raw/<folder>)."""
+    keys = asset_keys_by_table or {
+        table: dg.AssetKey(["raw", source.folder]) for table, source in SOURCES.items()
+    }
+    return [_quality_check(table, key) for table, key in keys.items()]
+
+
+def _quality_check(table: str, asset_key: dg.AssetKey) -> dg.AssetChecksDefinition:
+    suite = load_suite(table)
+    blocking = sum(bool(e.meta["blocking"]) for e in suite.expectations)
+
+    @dg.asset_check(
+        asset=asset_key,
+        name=f"gx_{table}",
+        description=(
+            f"Great Expectations suite expectations/{table}.json on this run's rows of raw.{table}: "
+            f"{len(suite.expectations)} expectations, {blocking} blocking."
+        ),
+        blocking=True,
+        pool=WRITER_POOL,
+    )
+    def _check(context: dg.AssetCheckExecutionContext, warehouse: Warehouse) -> dg.AssetCheckResult:
+        with warehouse.connect() as con:
+            outcome = validate_batch(con, table, context.run.run_id)
+        for warning in outcome.warnings:
+            context.log.warning(f"raw.{table}: {warning}")
+        return dg.AssetCheckResult(
+            passed=outcome.passed,
+            severity=dg.AssetCheckSeverity.ERROR,
+            metadata={
+                "rows_checked": outcome.rows_checked,
+                "failures": dg.MetadataValue.json(outcome.failures),
+                "warnings": dg.MetadataValue.json(outcome.warnings),
+                "suite": f"expectations/{table}.json",
+            },
+        )
+
+    return _check
+
+
+quality_checks = build_quality_checks()

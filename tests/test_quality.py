@@ -1,0 +1,250 @@
+"""Quality checks: the GX suites on real batches in a real DuckDB file, and the Dagster checks."""
+
+
+import hashlib
+import json
+from datetime import date, datetime
+
+import dagster as dg
+import duckdb
+import great_expectations as gx
+import pytest
+
+from assets.checks import build_quality_checks, quality_checks
+from pipelines import quality
+from pipelines.resources import Warehouse
+from pipelines.schemas import SOURCES, VOCABULARIES
+from pipelines.warehouse import create_tables
+
+RUN = "run-0001"
+OWNER_KEY = hashlib.sha256(b"001090012345").hexdigest()
+
+# One clean row per table; a test overrides the fields it breaks.
+CLEAN = {
+    "hoso": dict(
+        dossier_code="000.00.16.H26-240315-0042", procedure_code="1.001612", agency_code="000.00.16.H26",
+        submitted_at=datetime(2024, 3, 15, 8), received_at=datetime(2024, 3, 15, 9),
+        due_at=datetime(2024, 3, 20, 23, 59, 59), ended_at=datetime(2024, 3, 18, 10),
+        returned_at=datetime(2024, 3, 19, 10), status=10, channel=2, result_delivery=1, paid_online=1,
+        fee_vnd=50000, supplement_requests=0, owner_key=OWNER_KEY,
+    ),
+    "tientrinh": dict(dossier_code="000.00.16.H26-240315-0042", step_at=datetime(2024, 3, 15, 9), step="received"),
+    "buuchinh": dict(
+        item_code="EB123456785VN", dossier_code="000.00.16.H26-240315-0042", direction="outbound",
+        accepted_at=datetime(2024, 3, 19, 10), delivered_at=datetime(2024, 3, 20, 15),
+        delivery_status="delivered", postage_vnd=25000, cod_vnd=0,
+    ),
+    "thanhtoan": dict(
+        transaction_id="GD0001", dossier_code="000.00.16.H26-240315-0042", amount_vnd=50000,
+        fee_kind="le_phi", platform="dvcqg", status="succeeded", initiated_at=datetime(2024, 3, 15, 9, 5),
+        succeeded_at=datetime(2024, 3, 15, 9, 6), payer_key=OWNER_KEY,
+    ),
+    "danhmuc_thutuc": dict(
+        procedure_code="1.001612", procedure_name="Cấp phiếu lý lịch tư pháp", levels="province",
+        legal_deadline=10.0, deadline_unit="working_days", online_level="full",
+    ),
+    "danhmuc_donvi": dict(
+        agency_code="000.00.16.H26", agency_name="Sở Tư pháp", level="province", valid_from=date(2020, 1, 1),
+    ),
+    "danhmuc_ngaynghi": dict(date=date(2024, 4, 29), kind="day_off"),
+}
+
+
+def load(con, table: str, rows: list[dict], run_id: str = RUN, file: str = "file-1") -> None:
+    """Insert rows into raw.<table> as one run's load of one file, with its manifest row."""
+    for number, row in enumerate(rows, start=1):
+        row = {**row, "_file_sha256": file, "_row_number": number, "_run_id": run_id}
+        con.execute(
+            f"insert into raw.{table} ({', '.join(row)}) values ({', '.join('?' * len(row))})", list(row.values())
+        )
+    con.execute(
+        "insert into audit.file_manifest (path, source, sha256, status, rows_loaded, run_id, table_name) "
+        "values (?, ?, ?, 'loaded', ?, ?, ?)",
+        [f"{table}/{file}.csv", SOURCES[table].folder, file, len(rows), run_id, table],
+    )
+
+
+@pytest.fixture
+def con(tmp_path):
+    """A warehouse whose catalogues and dossier (loaded by an earlier run) the clean rows match."""
+    con = duckdb.connect(str(tmp_path / "warehouse.duckdb"))
+    create_tables(con)
+    for table in ("danhmuc_thutuc", "danhmuc_donvi", "hoso"):
+        load(con, table, [CLEAN[table]], run_id="earlier-run", file=f"earlier-{table}")
+    yield con
+    con.close()
+
+
+def audit(con, table: str, run_id: str = RUN) -> dict[str, tuple]:
+    rows = con.execute(
+        "select check_name, blocking, success, rows_checked, unexpected_count, details "
+        "from audit.check_results where run_id = ? and source = ?",
+        [run_id, table],
+    ).fetchall()
+    return {r[0]: r[1:] for r in rows}
+
+
+def failed_checks(outcome: quality.CheckOutcome) -> list[str]:
+    return sorted(f.split(":")[0] for f in outcome.failures)
+
+
+@pytest.mark.parametrize("table", SOURCES)
+def test_suite_files_load_in_gx_serialisation_with_blocking_and_why(table):
+    suite = quality.load_suite(table)
+    names = [quality.check_name(e.configuration) for e in suite.expectations]
+    assert len(names) == len(set(names)), "check names must be unique within a suite"
+    data = json.loads((quality.EXPECTATIONS_DIR / f"{table}.json").read_text(encoding="utf-8"))
+    assert gx.ExpectationSuite(**data).to_json_dict()["expectations"] == data["expectations"]
+    for expectation in suite.expectations:
+        blocking = expectation.meta["blocking"]
+        assert expectation.severity.value == ("critical" if blocking else "warning")
+
+
+@pytest.mark.parametrize("table", SOURCES)
+def test_suite_value_sets_are_the_schema_vocabularies(table):
+    enums = {c.name: c.vocabulary for c in SOURCES[table].columns if c.vocabulary}
+    in_sets = [
+        e for e in quality.load_suite(table).expectations
+        if e.expectation_type == "expect_column_values_to_be_in_set" and e.column in enums
+    ]
+    assert in_sets
+    for e in in_sets:
+        assert set(e.value_set) - {"other"} == set(VOCABULARIES[enums[e.column]])
+
+
+@pytest.mark.parametrize("table", SOURCES)
+def test_clean_batch_passes_with_one_audit_row_per_expectation(con, table):
+    load(con, table, [CLEAN[table]])
+    outcome = quality.validate_batch(con, table, RUN)
+    assert (outcome.passed, outcome.failures, outcome.warnings, outcome.rows_checked) == (True, [], [], 1)
+    rows = audit(con, table)
+    assert len(rows) == len(quality.load_suite(table).expectations)
+    assert all(success for _, success, *_ in rows.values())
+
+
+BLOCKING_FAILURES = [
+    ("hoso", {"dossier_code": "H26-15/03/2024-42"}, "expect_column_values_to_match_regex(dossier_code)"),
+    ("hoso", {"procedure_code": "1.00161"}, "expect_column_values_to_match_regex(procedure_code)"),
+    ("hoso", {"status": 11}, "expect_column_values_to_be_in_set(status)"),
+    ("hoso", {"ended_at": datetime(2024, 3, 14)},
+     "expect_column_pair_values_a_to_be_greater_than_b(ended_at,received_at)"),
+    ("hoso", {"fee_vnd": -50000}, "expect_column_values_to_be_between(fee_vnd)"),
+    ("hoso", {"due_at": None, "status": 4, "ended_at": None, "returned_at": None},
+     "expect_column_values_to_not_be_null(due_at)"),
+    ("hoso", {"owner_key": "001090012345"}, "expect_column_values_to_match_regex(owner_key)"),
+    ("tientrinh", {"step": "approve"}, "expect_column_values_to_be_in_set(step)"),
+    ("buuchinh", {"delivered_at": datetime(2024, 3, 18)},
+     "expect_column_pair_values_a_to_be_greater_than_b(delivered_at,accepted_at)"),
+    ("buuchinh", {"item_code": "EB12345678VN"}, "expect_column_values_to_match_regex(item_code)"),
+    ("thanhtoan", {"amount_vnd": -1}, "expect_column_values_to_be_between(amount_vnd)"),
+    ("danhmuc_thutuc", {"online_level": "level4"}, "expect_column_values_to_be_in_set(online_level)"),
+    ("danhmuc_donvi", {"valid_to": date(2019, 1, 1)},
+     "expect_column_pair_values_a_to_be_greater_than_b(valid_to,valid_from)"),
+    ("danhmuc_ngaynghi", {"kind": None}, "expect_column_values_to_not_be_null(kind)"),
+]
+
+
+@pytest.mark.parametrize("table, broken, check", BLOCKING_FAILURES)
+def test_each_blocking_failure_fails_its_own_check(con, table, broken, check):
+    load(con, table, [{**CLEAN[table], **broken}])
+    outcome = quality.validate_batch(con, table, RUN)
+    assert not outcome.passed
+    assert failed_checks(outcome) == [check]
+    blocking, success, rows_checked, unexpected, _ = audit(con, table)[check]
+    assert (blocking, success, unexpected) == (True, False, 1)
+
+
+def test_duplicate_transaction_id_in_one_file_blocks(con):
+    load(con, "thanhtoan", [CLEAN["thanhtoan"], {**CLEAN["thanhtoan"], "amount_vnd": 70000}])
+    outcome = quality.validate_batch(con, "thanhtoan", RUN)
+    assert failed_checks(outcome) == ["expect_column_values_to_be_between(_duplicate_key)"]
+    assert audit(con, "thanhtoan")["expect_column_values_to_be_between(_duplicate_key)"][3] == 2
+
+
+def test_two_versions_of_a_dossier_warn_in_one_file_and_pass_across_files(con):
+    newer = {**CLEAN["hoso"], "status": 9, "returned_at": None}
+    load(con, "hoso", [CLEAN["hoso"], newer])
+    same_file = quality.validate_batch(con, "hoso", RUN)
+    assert same_file.passed and same_file.failures == []
+    assert [w.split(":")[0] for w in same_file.warnings] == ["expect_column_values_to_be_between(_duplicate_key)"]
+
+    load(con, "hoso", [CLEAN["hoso"]], run_id="run-0002", file="file-1")
+    load(con, "hoso", [newer], run_id="run-0002", file="file-2")
+    assert quality.validate_batch(con, "hoso", "run-0002").warnings == []
+
+
+def test_unknown_agency_and_procedure_shares_are_warnings(con):
+    unknown = {**CLEAN["hoso"], "agency_code": "000.00.99.H26", "procedure_code": "2.000001",
+               "dossier_code": "000.00.99.H26-240315-0001"}
+    load(con, "hoso", [unknown])
+    outcome = quality.validate_batch(con, "hoso", RUN)
+    assert outcome.passed
+    assert sorted(w.split(":")[0] for w in outcome.warnings) == [
+        "expect_column_values_to_be_in_set(_agency_known)",
+        "expect_column_values_to_be_in_set(_procedure_known)",
+    ]
+
+
+def test_rows_missing_from_the_manifest_block(con):
+    load(con, "hoso", [CLEAN["hoso"]])
+    con.execute("update audit.file_manifest set rows_loaded = 2 where run_id = ?", [RUN])
+    outcome = quality.validate_batch(con, "hoso", RUN)
+    assert failed_checks(outcome) == ["expect_table_row_count_to_equal"]
+    assert "observed 1" in outcome.failures[0]
+
+
+def test_personal_values_never_reach_the_audit(con):
+    load(con, "hoso", [{**CLEAN["hoso"], "owner_key": "001090012345"}])
+    quality.validate_batch(con, "hoso", RUN)
+    blocking, success, _, unexpected, details = audit(con, "hoso")["expect_column_values_to_match_regex(owner_key)"]
+    assert (blocking, success, unexpected) == (True, False, 1)
+    assert "001090012345" not in details
+
+
+def test_manifest_rows_missing_from_raw_block(con):
+    load(con, "buuchinh", [])
+    con.execute("update audit.file_manifest set rows_loaded = 3 where run_id = ?", [RUN])
+    outcome = quality.validate_batch(con, "buuchinh", RUN)
+    assert failed_checks(outcome) == ["expect_table_row_count_to_equal"]
+
+
+def test_empty_batch_passes_with_one_audit_row(con):
+    outcome = quality.validate_batch(con, "buuchinh", RUN)
+    assert (outcome.passed, outcome.rows_checked, outcome.failures) == (True, 0, [])
+    assert list(audit(con, "buuchinh")) == ["batch_not_empty"]
+
+
+def test_quality_checks_cover_every_raw_table_on_its_landing_asset():
+    keys = {spec.key for check in quality_checks for spec in check.check_specs}
+    assert keys == {
+        dg.AssetCheckKey(dg.AssetKey(["raw", SOURCES[t].folder]), f"gx_{t}") for t in SOURCES
+    }
+    assert all(spec.blocking for check in quality_checks for spec in check.check_specs)
+
+
+@pytest.mark.parametrize("fee, passed", [(50000, True), (-1, False)])
+def test_dagster_check_runs_on_the_runs_rows_and_blocks_downstream(tmp_path, fee, passed):
+    path = tmp_path / "warehouse.duckdb"
+
+    @dg.asset(key=["raw", "hoso"])
+    def raw_hoso(context: dg.AssetExecutionContext, warehouse: Warehouse) -> None:
+        with warehouse.connect() as con:
+            load(con, "hoso", [{**CLEAN["hoso"], "fee_vnd": fee}], run_id=context.run_id)
+
+    @dg.asset(deps=[raw_hoso])
+    def downstream() -> None:
+        pass
+
+    result = dg.materialize(
+        [raw_hoso, downstream, *build_quality_checks({"hoso": dg.AssetKey(["raw", "hoso"])})],
+        resources={"warehouse": Warehouse(path=str(path))},
+        raise_on_error=False,
+    )
+    [evaluation] = result.get_asset_check_evaluations()
+    assert evaluation.check_name == "gx_hoso" and evaluation.passed is passed
+    assert evaluation.metadata["rows_checked"].value == 1
+    materialized = {event.asset_key for event in result.get_asset_materialization_events()}
+    assert (dg.AssetKey("downstream") in materialized) is passed
+    with duckdb.connect(str(path), read_only=True) as con:
+        run_rows = con.execute("select count(*) from audit.check_results where run_id = ?", [result.run_id])
+        assert run_rows.fetchone()[0] == len(quality.load_suite("hoso").expectations)
