@@ -6,9 +6,6 @@ given a partition (no date in the name, wrong type) are recorded as refused by w
 their folder comes next, so they are reported once and never block anything.
 """
 
-from __future__ import annotations
-
-from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
@@ -16,33 +13,19 @@ import dagster as dg
 
 from pipelines.ingest import FileOutcome, load_file, outcome_metadata
 from pipelines.keys import pii_key
-from pipelines.landing import LandedFile, discover
+from pipelines.landing import EXPORT_DATES_START, LandedFile, discover
 from pipelines.resources import Landing, Warehouse
 from pipelines.schemas import LANDING_FOLDERS
 
-# The window of export dates a partition can have; a file dated outside it is refused.
-PARTITIONS_START = "2015-01-01"
 export_dates = dg.DailyPartitionsDefinition(
-    start_date=PARTITIONS_START, end_offset=1, timezone="Asia/Ho_Chi_Minh", fmt="%Y-%m-%d"
+    start_date=EXPORT_DATES_START.isoformat(), end_offset=1, timezone="Asia/Ho_Chi_Minh", fmt="%Y-%m-%d"
 )
 WRITER_POOL = "duckdb_writer"
 
 
 def files_for_range(files: list[LandedFile], folder: str, first: date, last: date) -> list[LandedFile]:
-    """The folder's files of the partition range, plus those that can have no partition.
-
-    A file whose export date no partition can hold (before the window, or in the future) is refused.
-    """
-    keys = export_dates.get_partition_keys()
-    window = (date.fromisoformat(keys[0]), date.fromisoformat(keys[-1]))
-    selected = []
-    for landed in (f for f in files if f.folder == folder):
-        if not landed.refusal and not window[0] <= landed.export_date <= window[1]:
-            landed = replace(landed, refusal=f"export date {landed.export_date} is outside the "
-                                             f"partitions {keys[0]} .. {keys[-1]} (a date in the future?)")
-        if landed.refusal or first <= landed.export_date <= last:
-            selected.append(landed)
-    return selected
+    """The folder's files of the partition range, plus those that can have no partition."""
+    return [f for f in files if f.folder == folder and (f.refusal or first <= f.export_date <= last)]
 
 
 def _ingestion_asset(folder: str, upstream: list[dg.AssetKey]) -> dg.AssetsDefinition:
@@ -66,7 +49,7 @@ def _ingestion_asset(folder: str, upstream: list[dg.AssetKey]) -> dg.AssetsDefin
         outcomes: list[FileOutcome] = []
         with warehouse.connect() as con:
             for number, landed in enumerate(files, start=1):
-                outcome = load_file(con, landed, context.run_id, key)
+                outcome = load_file(con, landed, context.run.run_id, key)
                 if outcome is None:
                     continue
                 outcomes.append(outcome)

@@ -11,13 +11,11 @@ import hashlib
 import json
 from datetime import date, datetime, timedelta
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 import dagster as dg
 
-from pipelines.landing import LandedFile, discover
+from pipelines.landing import LOCAL, LandedFile, discover
 
-LOCAL = ZoneInfo("Asia/Ho_Chi_Minh")
 RANGE_START_TAG = "dagster/asset_partition_range_start"
 RANGE_END_TAG = "dagster/asset_partition_range_end"
 # Every run that writes the warehouse carries this tag; dagster.yaml allows one such run at a time.
@@ -38,7 +36,7 @@ def range_tags(first: date, last: date) -> dict[str, str]:
 
 
 def export_date_range(files: list[LandedFile]) -> tuple[date, date] | None:
-    dates = [f.export_date for f in files if f.export_date and not f.refusal]
+    dates = [f.export_date for f in files if not f.refusal]
     return (min(dates), max(dates)) if dates else None
 
 

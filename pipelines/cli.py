@@ -9,6 +9,7 @@ from datetime import date
 from pathlib import Path
 
 from pipelines.keys import MissingKey
+from pipelines.report import headline, trend_chart
 from pipelines.run import RunSummary, WarehouseBusy, run_pipeline
 
 
@@ -44,9 +45,11 @@ def _run(args: argparse.Namespace, demo_key_file: Path | None = None) -> int:
         print(f"parwatch: {error}", file=sys.stderr)
         return 2
     _print_summary(summary)
-    from pipelines.report import headline
-
-    print(headline(summary.warehouse))
+    if summary.success:
+        print(headline(summary.warehouse))
+        chart = trend_chart(summary.warehouse, summary.warehouse.parent / "charts" / "monthly_rates.png")
+        if chart:
+            print(f"  chart: {chart}")
     return 0 if summary.success else 1
 
 

@@ -10,14 +10,18 @@ from __future__ import annotations
 import hashlib
 import re
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from pipelines.schemas import LANDING_FOLDERS, SOURCES, Source
 from pipelines.text import fold
 
 # 8 digits or 4-2-2 with '-', not part of a longer number; the last match in the name wins.
 _EXPORT_DATE = re.compile(r"(?<!\d)(\d{4})-?(\d{2})-?(\d{2})(?!\d)")
+# The export dates a file may carry: the daily partitions' window (up to tomorrow, local time).
+EXPORT_DATES_START = date(2015, 1, 1)
+LOCAL = ZoneInfo("Asia/Ho_Chi_Minh")
 # Editors' lock and partial-download files are not exports.
 _NOT_EXPORTS = ("~$", ".")
 _PARTIAL_SUFFIXES = (".part", ".tmp", ".crdownload")
@@ -47,6 +51,10 @@ def export_date_of(name: str) -> date | None:
     return None
 
 
+def latest_export_date() -> date:
+    return datetime.now(LOCAL).date() + timedelta(days=1)
+
+
 def _catalogue_source(name: str) -> Source | None:
     folded = fold(name).replace(" ", "")
     for source in SOURCES.values():
@@ -70,6 +78,9 @@ def classify(landing: Path, path: Path, folder: str) -> LandedFile:
                    f"expected {', '.join(source.extensions)}")
     elif export_date is None:
         refusal = "no export date in the file name (expected YYYYMMDD or YYYY-MM-DD, e.g. hoso_H26_20240315.csv)"
+    elif not EXPORT_DATES_START <= export_date <= latest_export_date():
+        refusal = (f"export date {export_date} is outside {EXPORT_DATES_START} .. {latest_export_date()} "
+                   "(a date in the future?)")
     return LandedFile(path, relative, folder, source, export_date, refusal)
 
 

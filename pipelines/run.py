@@ -21,9 +21,9 @@ from typing import Callable, Iterator
 import dagster as dg
 
 from pipelines import warehouse as wh
-from pipelines.automation import LOCAL, export_date_range, range_tags
+from pipelines.automation import export_date_range, range_tags
+from pipelines.landing import LOCAL, discover
 from pipelines.keys import pii_key
-from pipelines.landing import discover
 
 
 class WarehouseBusy(RuntimeError):
@@ -93,7 +93,6 @@ def run_pipeline(landing: Path, warehouse: Path, as_of: str | None = None,
         log(f"Landing {landing}: {len(files)} files, export dates {span[0]} .. {span[1]}")
         defs = build_definitions(landing, warehouse, demo_key_file)
         job = defs.resolve_job_def("parwatch_nightly")
-        os.environ["PARWATCH_WAREHOUSE"] = str(warehouse)  # read by the dbt profile
         result = job.execute_in_process(
             instance=_instance(),
             run_config=run_config(as_of),
