@@ -1,7 +1,10 @@
 -- Each dossier's lifecycle from its newest version (shared/spec/marts.md, "Each dossier's
 -- lifecycle"): outcome, ended_at, the apology (flag or history) and timeliness.
+-- A version without updated_at (report-style exports have none) counts as updated at the end of
+-- its export date: a later report's state wins over an earlier portal export's.
 with newest as (
-    {{ newest_version(ref('stg_one_stop__dossier_versions'), ['dossier_code'], ['updated_at']) }}
+    {{ newest_version(ref('stg_one_stop__dossier_versions'), ['dossier_code'],
+                      ["coalesce(updated_at, export_date + interval 1 day - interval 1 second)"]) }}
 ),
 
 dossiers as (
