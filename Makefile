@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 export DAGSTER_HOME := $(CURDIR)/dagster_home
 
-.PHONY: install demo test dev docs bench lock clean
+.PHONY: install demo test dev docs bench lock clean dbt-manifest
 
 # The virtualenv, from the pinned lock file (requirements.lock, made by `make lock`).
 $(INSTALLED): requirements.lock pyproject.toml
@@ -13,10 +13,13 @@ $(INSTALLED): requirements.lock pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements.lock
 	$(BIN)/pip install --quiet --disable-pip-version-check --no-deps -e .
-	$(BIN)/dbt parse --quiet --project-dir dbt_project --profiles-dir dbt_project
+	$(MAKE) --no-print-directory dbt-manifest
 	touch $@
 
 install: $(INSTALLED)
+
+dbt-manifest:  ## parse the dbt project once, as dagster-dbt recommends for deployments
+	PATH=$(CURDIR)/$(BIN):$$PATH PYTHONPATH=$(CURDIR) $(BIN)/dagster-dbt project prepare-and-package --file assets/marts.py
 
 demo: install  ## generate a sample province and run the whole pipeline on it
 	$(BIN)/parwatch demo --data data
@@ -25,7 +28,7 @@ test: install  ## the whole test suite
 	$(BIN)/python -m pytest -n 2 --dist loadfile
 
 dev: install  ## the Dagster UI on the same definitions (http://localhost:3000)
-	PARWATCH_PII_KEY_FILE=$(CURDIR)/data/.pii_key $(BIN)/dagster dev -w workspace.yaml
+	PATH=$(CURDIR)/$(BIN):$$PATH PARWATCH_PII_KEY_FILE=$(CURDIR)/data/.pii_key $(BIN)/dagster dev -w workspace.yaml
 
 docs: install  ## the dbt docs site, in dbt_project/target/index.html
 	PARWATCH_WAREHOUSE=$(CURDIR)/data/warehouse.duckdb $(BIN)/dbt docs generate --project-dir dbt_project --profiles-dir dbt_project
