@@ -8,7 +8,8 @@ from datetime import datetime
 import dagster as dg
 
 from conftest import write
-from pipelines.definitions import build_definitions, defs
+from pipelines.automation import nightly_job
+from pipelines.definitions import REPO, build_definitions, defs
 
 LANDING_ASSETS = {("raw", folder) for folder in ("hoso", "tientrinh", "buuchinh", "thanhtoan", "danhmuc")}
 
@@ -64,3 +65,11 @@ def test_the_nightly_schedule_catches_up_the_last_week_at_one_in_the_morning():
     request = schedule.evaluate_tick(context).run_requests[0]
     assert (request.tags["dagster/asset_partition_range_start"],
             request.tags["dagster/asset_partition_range_end"]) == ("2025-03-08", "2025-03-15")
+
+
+def test_the_ui_instance_lets_one_writing_run_out_of_the_queue_at_a_time(tmp_path):
+    (tmp_path / "dagster.yaml").write_text((REPO / "dagster_home" / "dagster.yaml").read_text())
+    with dg.DagsterInstance.from_config(str(tmp_path)) as instance:
+        limits = instance.get_concurrency_config().run_queue_config.tag_concurrency_limits
+        assert {"key": "parwatch/writer", "limit": 1} in limits
+        assert nightly_job.tags == {"parwatch/writer": "warehouse"}
