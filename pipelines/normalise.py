@@ -10,11 +10,13 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
 from itertools import chain
 from pathlib import Path
 
 import polars as pl
 
+from pipelines.landing import export_date_of
 from pipelines.parsing import (
     lookup_label, map_distinct, parse_date, parse_datetime, parse_flag, parse_int, parse_money,
     parse_number, parse_vocabulary, s10_valid, unparsed, vocabulary_dtype,
@@ -75,15 +77,20 @@ def normalise_file(
     pii_key: bytes,
     agencies_by_name: Mapping[str, str] | None = None,
     chunk_rows: int = 500_000,
+    export_date: date | None = None,
 ) -> tuple[HeaderMap, Iterator[NormalisedChunk]]:
-    """Resolve the headers now (a missing column refuses the file at once), then normalise lazily."""
+    """Resolve the headers now (a missing column refuses the file at once), then normalise lazily.
+
+    `export_date` (default: the date in the file's name) bounds the receipts the file can hold.
+    """
     chunks = read_records(path, source, chunk_rows)
     first = next(chunks, None)
     if first is None:
         raise FileRefused("not a table: no records")
     headers = [c for c in first.columns if c != ROW_NUMBER]
     header_map = resolve_headers(headers, source, agencies_by_name)
-    normalise = _ChunkNormaliser(source, header_map, pii_key, agencies_by_name)
+    export_date = export_date or export_date_of(path.name)
+    normalise = _ChunkNormaliser(source, header_map, pii_key, agencies_by_name, export_date)
     return header_map, (normalise(chunk) for chunk in chain([first], chunks))
 
 
@@ -108,8 +115,9 @@ class _ChunkNormaliser:
     """Normalises one chunk in three vectorised stages: clean text, typed values, problems."""
 
     def __init__(self, source: Source, header_map: HeaderMap, pii_key: bytes,
-                 agencies_by_name: Mapping[str, str] | None):
+                 agencies_by_name: Mapping[str, str] | None, export_date: date | None = None):
         self.source = source
+        self.export_date = export_date
         self.header_map = header_map
         self.pii_key = pii_key
         self.agencies_by_name = agencies_by_name
@@ -221,7 +229,7 @@ class _ChunkNormaliser:
         if self.source.name != "hoso":
             return []
         status, received = pl.col("status"), pl.col("received_at")
-        return [
+        problems = [
             ("due_at", pl.col("due_at").is_null() & (status >= 2) & (status != 3),
              pl.lit("due_at required once accepted (status 2 or later, other than refused)")),
             ("ended_at", pl.col("ended_at") < received,
@@ -229,6 +237,12 @@ class _ChunkNormaliser:
             ("returned_at", pl.col("returned_at") < received,
              pl.lit("returned before it was received (returned_at earlier than received_at)")),
         ]
+        if self.export_date:  # an export cut after midnight may hold the next day's receipts, no later
+            after = datetime.combine(self.export_date + timedelta(days=2), time())
+            problems.insert(0, ("received_at", received >= after, pl.format(
+                f"received_at '{{}}' is after the file's export date {self.export_date} (a wrong clock?)",
+                pl.col(_text("received_at")))))
+        return problems
 
     def _agency_lookup_possible(self) -> bool:
         return self.agencies_by_name is not None and "agency_name" in self.header_map.columns

@@ -218,8 +218,9 @@ def lookup_label(text: str, vocabulary: str) -> object | None:
     """Canonical value of a label or code, or None. Steps match the longest label prefixing the text."""
     labels, numeric = _labels(vocabulary)
     key = fold(text)
-    if numeric and key.isdigit():
-        return int(key) if int(key) in labels.values() else None
+    if numeric and key.isdigit():  # folding drops a minus sign: "-1" is no code, not 1
+        code = -int(key) if text.lstrip().startswith("-") else int(key)
+        return code if code in labels.values() else None
     if key in labels:
         return labels[key]
     if vocabulary == "step":

@@ -283,7 +283,8 @@ def _read_xlsx(path: Path, source: Source, chunk_rows: int) -> Iterator[pl.DataF
     try:
         workbook = fastexcel.read_excel(path)
     except Exception as e:  # fastexcel raises its own hierarchy for every unreadable workbook
-        raise FileRefused(f"not a readable xlsx workbook: {e}") from None
+        # the first line only: the rest is calamine's context, with the server's absolute path
+        raise FileRefused(f"not a readable xlsx workbook: {str(e).splitlines()[0]}") from None
     if not workbook.sheet_names:
         raise FileRefused("the workbook has no sheets")
     aliases = _aliases(source)

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import re
+import sys
 import unicodedata
+from functools import cache
+from itertools import groupby
 
 import polars as pl
 
@@ -33,9 +36,15 @@ def fold_expr(expr: pl.Expr) -> pl.Expr:
     )
 
 
-# Characters whose presence means NFC may change a value: combining marks (decomposed text,
-# e.g. from Windows-1258) and the few singletons that NFC replaces.
-_NOT_NFC = r"[\p{M}\u0340-\u0344\u0374\u037E\u0387\u1100-\u11FF\u1F71-\u1FFD\u2000\u2001\u2126\u212A\u212B\u2329\u232A\uF900-\uFAFF]"
+@cache
+def _not_nfc() -> str:
+    """Characters whose presence means NFC may change a value: combining marks (decomposed text,
+    e.g. from Windows-1258), Hangul jamo, and every character NFC replaces (singletons and
+    composition exclusions, ~1,100 code points, taken from unicodedata so that none is missed)."""
+    replaced = [cp for cp in range(sys.maxunicode + 1) if not unicodedata.is_normalized("NFC", chr(cp))]
+    runs = [list(run) for _, run in groupby(enumerate(replaced), lambda pair: pair[1] - pair[0])]
+    ranges = "".join(f"\\x{{{run[0][1]:X}}}-\\x{{{run[-1][1]:X}}}" for run in runs)
+    return rf"[\p{{M}}\x{{1100}}-\x{{11FF}}{ranges}]"
 
 
 def nfc(values: pl.Series) -> pl.Series:
@@ -44,7 +53,7 @@ def nfc(values: pl.Series) -> pl.Series:
     if not len(non_ascii):
         return values
     candidates = values.gather(non_ascii)
-    changes = candidates.str.contains(_NOT_NFC)
+    changes = candidates.str.contains(_not_nfc())
     if not changes.any():
         return values
     return values.scatter(non_ascii.filter(changes), candidates.filter(changes).str.normalize("NFC"))
