@@ -8,6 +8,7 @@ A checkout that skipped that step is parsed once on import rather than failing.
 
 import json
 import sys
+from datetime import datetime
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -71,6 +72,24 @@ def _layer(dbt_resource_props: Mapping[str, Any]) -> str:
     return dbt_resource_props["fqn"][1]
 
 
+class InvalidAsOf(ValueError):
+    """An as_of that is not a plain local timestamp."""
+
+
+def normalise_as_of(text: str | None) -> str | None:
+    """'YYYY-MM-DD[ HH:MM[:SS]]' local time as 'YYYY-MM-DD HH:MM:SS'; anything else is refused
+    (the value reaches SQL through a dbt var, so only a well-formed timestamp may pass)."""
+    if text is None or not text.strip():
+        return None
+    try:
+        moment = datetime.fromisoformat(text.strip())
+    except ValueError:
+        raise InvalidAsOf(f"as_of {text!r} is not a local time 'YYYY-MM-DD HH:MM'") from None
+    if moment.tzinfo is not None:
+        raise InvalidAsOf(f"as_of {text!r} has a UTC offset: give the local time (Asia/Ho_Chi_Minh)")
+    return moment.strftime("%Y-%m-%d %H:%M:%S")
+
+
 class MartsConfig(dg.Config):
     as_of: str | None = None  # 'YYYY-MM-DD HH:MM[:SS]' local time; None: end of the latest export date
 
@@ -85,7 +104,8 @@ def parwatch_dbt_assets(context: dg.AssetExecutionContext, dbt: DbtCliResource, 
                         config: MartsConfig):
     with warehouse.connect():  # the raw tables exist even before the first file lands
         pass
-    dbt_vars = {"warehouse": warehouse.path, **({"as_of": config.as_of} if config.as_of else {})}
+    as_of = normalise_as_of(config.as_of)
+    dbt_vars = {"warehouse": warehouse.path, **({"as_of": as_of} if as_of else {})}
     yield from dbt.cli(
         ["build", "--exclude-resource-type", "unit_test", "--vars", json.dumps(dbt_vars)], context=context
     ).stream()

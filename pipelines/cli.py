@@ -8,6 +8,7 @@ import warnings
 from datetime import date
 from pathlib import Path
 
+from assets.marts import InvalidAsOf
 from pipelines.keys import MissingKey
 from pipelines.report import headline, trend_chart
 from pipelines.run import RunSummary, WarehouseBusy, run_pipeline
@@ -41,7 +42,7 @@ def _print_summary(summary: RunSummary) -> None:
 def _run(args: argparse.Namespace, demo_key_file: Path | None = None) -> int:
     try:
         summary = run_pipeline(Path(args.landing), Path(args.warehouse), args.as_of, demo_key_file)
-    except (MissingKey, WarehouseBusy, FileNotFoundError) as error:
+    except (MissingKey, WarehouseBusy, FileNotFoundError, InvalidAsOf) as error:
         print(f"parwatch: {error}", file=sys.stderr)
         return 2
     _print_summary(summary)
