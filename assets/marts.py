@@ -22,10 +22,9 @@ from dagster_dbt import (
     dbt_assets,
 )
 
-from pipelines.resources import Warehouse
+from pipelines.resources import WRITER_POOL, Warehouse
 
 DBT_PROJECT_DIR = Path(__file__).resolve().parent.parent / "dbt_project"
-WRITER_POOL = "duckdb_writer"
 
 # dbt source table -> the ingestion asset that writes it (the three catalogues land together)
 SOURCE_ASSET_KEYS = {

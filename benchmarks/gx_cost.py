@@ -1,20 +1,21 @@
-"""What Great Expectations costs on a large batch, against DuckDB doing the same checks itself.
+"""What Great Expectations costs on a large batch, sliced and whole, against DuckDB doing the same checks.
 
 Builds a raw.hoso-shaped batch of N synthetic rows (default 3,000,000: a province-year of dossier
-versions) in a temporary DuckDB file, then times, each as a ratio to the DuckDB baseline:
-  baseline    the hoso suite's expectations translated to one SQL aggregate over the same enriched batch
-  to_pandas   DuckDB -> pandas of the columns the suite needs (pipelines.quality.batch_sql)
-  gx          GX validation of the full hoso suite on that frame
-  end_to_end  pipelines.quality.validate_batch (query, convert, validate, audit rows)
-and prints rows, the machine (cores, RAM) and the peak RSS after each step.
+versions) in a temporary DuckDB file, then runs each step in a fresh process (so each peak RSS is
+its own) and prints wall and CPU time, each as a ratio to the DuckDB baseline, and peak RSS:
+  baseline  the hoso suite's row-level expectations as one SQL aggregate over the same enriched batch
+  whole     pipelines.quality.validate_batch with one slice (the batch as one pandas frame)
+  sliced    pipelines.quality.validate_batch with its default slices (SLICE_ROWS)
+Both validate_batch steps run the full suite and write their audit rows, as in a run.
 
     python benchmarks/gx_cost.py [--rows 3000000]
 """
 
 import argparse
+import json
 import os
 import re
-import resource
+import subprocess
 import sys
 import tempfile
 import time
@@ -91,29 +92,21 @@ def row_expectations(suite) -> list:
 def baseline_sql(suite) -> str:
     """Every row-level expectation of the suite as one aggregate over the same enriched batch."""
     columns = ["count(*)"] + [sql_condition(e) for e in row_expectations(suite)]
-    return f"select {', '.join(columns)} from ({quality.batch_sql('hoso', suite)})"
+    return f"select {', '.join(columns)} from ({quality.batch_sql('hoso', suite.expectations)})"
 
 
 def peak_rss_mib() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    """This process's peak RSS (VmHWM: unlike ru_maxrss, not inherited from the parent at fork)."""
+    status = Path("/proc/self/status").read_text()
+    return int(re.search(r"VmHWM:\s+(\d+) kB", status).group(1)) / 1024
 
 
-def timed(step):
-    """(value, (wall seconds, CPU seconds of every thread)): CPU time is robust to a busy machine."""
-    wall, cpu = time.perf_counter(), time.process_time()
-    value = step()
-    return value, (time.perf_counter() - wall, time.process_time() - cpu)
-
-
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--rows", type=int, default=3_000_000)
-    rows = parser.parse_args().rows
-
-    with tempfile.TemporaryDirectory() as tmp:
-        con = duckdb.connect(str(Path(tmp) / "gx_cost.duckdb"))
+def build(path: Path, rows: int) -> float:
+    """The synthetic batch, catalogues and manifest row; returns the seconds it took."""
+    started = time.perf_counter()
+    with duckdb.connect(str(path)) as con:
         create_tables(con)
-        _, build = timed(lambda: con.execute(SYNTHETIC_HOSO, [RUN_ID, rows]))
+        con.execute(SYNTHETIC_HOSO, [RUN_ID, rows])
         con.execute(CATALOGUES)
         con.execute(
             "insert into audit.file_manifest (path, source, sha256, status, rows_loaded, run_id, table_name)"
@@ -121,45 +114,66 @@ def main() -> None:
             [rows, RUN_ID],
         )
         con.execute("checkpoint")
-        suite = quality.load_suite("hoso")
-        rss_start = peak_rss_mib()
+    return time.perf_counter() - started
 
-        counts, baseline = timed(lambda: con.execute(baseline_sql(suite), [RUN_ID]).fetchone())
-        rss_baseline = peak_rss_mib()
-        frame, to_pandas = timed(lambda: quality.fetch_batch(con, "hoso", suite, RUN_ID))
-        rss_frame = peak_rss_mib()
-        result, gx_time = timed(
-            lambda: quality.gx_batch("hoso", frame).validate(
-                suite, result_format=quality.RESULT_FORMAT,
-                expectation_parameters={"rows_loaded_by_manifest": rows},
-            )
-        )
-        rss_gx = peak_rss_mib()
-        gx_counts = {quality.check_name(r.expectation_config): r.result.get("unexpected_count") for r in result.results}
-        same_counts = [gx_counts[quality.check_name(e.configuration)] for e in row_expectations(suite)] == list(
-            counts[1:]
-        )
-        frame_mib = frame.memory_usage(deep=True).sum() / 2**20
-        del frame, result
-        outcome, end_to_end = timed(lambda: quality.validate_batch(con, "hoso", RUN_ID))
-        con.close()
+
+def run_step(step: str, path: Path, rows: int) -> dict:
+    """One step in this process: its times, peak RSS and unexpected counts per row-level expectation."""
+    suite = quality.load_suite("hoso")
+    with duckdb.connect(str(path)) as con:
+        con.execute("delete from audit.check_results")  # the batch is unvalidated again
+        rss_start = peak_rss_mib()
+        wall, cpu = time.perf_counter(), time.process_time()
+        if step == "baseline":
+            counts = list(con.execute(baseline_sql(suite), {"runs": [RUN_ID]}).fetchall()[0][1:])
+            outcome = None
+        else:
+            outcome = quality.validate_batch(con, "hoso", RUN_ID, **({"slice_rows": rows} if step == "whole" else {}))
+        wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+        if outcome is not None:
+            found = dict(con.execute(
+                "select check_name, unexpected_count from audit.check_results where run_id = ?", [RUN_ID]
+            ).fetchall())
+            counts = [found[quality.check_name(e.configuration)] for e in row_expectations(suite)]
+    return {
+        "wall": wall, "cpu": cpu, "rss": peak_rss_mib(), "rss_start": rss_start, "counts": counts,
+        "outcome": None if outcome is None else
+        f"passed={outcome.passed}; failures={outcome.failures}; warnings={outcome.warnings}",
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rows", type=int, default=3_000_000)
+    parser.add_argument("--step", choices=("baseline", "whole", "sliced"), help=argparse.SUPPRESS)
+    parser.add_argument("--db", type=Path, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.step:
+        print(json.dumps(run_step(args.step, args.db, args.rows)))
+        return
+
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "gx_cost.duckdb"
+        seconds = build(path, args.rows)
+        steps = {}
+        for step in ("baseline", "whole", "sliced"):
+            command = [sys.executable, __file__, "--rows", str(args.rows), "--step", step, "--db", str(path)]
+            output = subprocess.run(command, capture_output=True, text=True, check=True).stdout
+            steps[step] = json.loads(output.strip().splitlines()[-1])
 
     meminfo = Path("/proc/meminfo").read_text().split("\n")[0].split()
-    print(f"gx_cost: raw.hoso batch of {rows:,} rows, suite hoso ({len(suite.expectations)} expectations)")
+    base = steps["baseline"]
+    print(f"gx_cost: raw.hoso batch of {args.rows:,} rows, suite hoso; slices of {quality.SLICE_ROWS:,} rows")
     print(f"machine: {len(os.sched_getaffinity(0))} cores, {int(meminfo[1]) / 2**20:.1f} GiB RAM, "
-          f"load average {os.getloadavg()[0]:.1f}; synthetic batch built in {build[0]:.1f} s")
-    print(f"{'step':<12}{'wall s':>8}{'x base':>8}{'CPU s':>8}{'x base':>8}{'peak RSS MiB':>14}")
-    for step, (wall, cpu), rss in (
-        ("baseline", baseline, rss_baseline),
-        ("to_pandas", to_pandas, rss_frame),
-        ("gx", gx_time, rss_gx),
-        ("end_to_end", end_to_end, peak_rss_mib()),
-    ):
-        print(f"{step:<12}{wall:>8.2f}{wall / baseline[0]:>8.1f}{cpu:>8.2f}{cpu / baseline[1]:>8.1f}{rss:>14.0f}")
-    print(f"pandas frame: {frame_mib:.0f} MiB for {len(suite.expectations)} expectations' columns; "
-          f"peak RSS before validating: {rss_start:.0f} MiB")
-    print(f"unexpected counts, GX and DuckDB {'agree' if same_counts else 'DISAGREE'}: {counts[1:]}")
-    print(f"validate_batch: passed={outcome.passed}; failures={outcome.failures}; warnings={outcome.warnings}")
+          f"load average {os.getloadavg()[0]:.1f}; synthetic batch built in {seconds:.1f} s")
+    print(f"{'step':<10}{'wall s':>8}{'x base':>8}{'CPU s':>8}{'x base':>8}{'peak RSS MiB':>14}{'x base':>8}"
+          f"{'at start':>10}")
+    for step, s in steps.items():
+        print(f"{step:<10}{s['wall']:>8.1f}{s['wall'] / base['wall']:>8.1f}{s['cpu']:>8.1f}"
+              f"{s['cpu'] / base['cpu']:>8.1f}{s['rss']:>14.0f}{s['rss'] / base['rss']:>8.1f}{s['rss_start']:>10.0f}")
+    agree = all(s["counts"] == base["counts"] for s in steps.values())
+    print(f"unexpected counts, GX (whole, sliced) and DuckDB {'agree' if agree else 'DISAGREE'}: {base['counts']}")
+    print(f"validate_batch sliced: {steps['sliced']['outcome']}")
 
 
 if __name__ == "__main__":

@@ -1,11 +1,21 @@
-"""Data-quality checks: the Great Expectations suites in expectations/ run on each run's raw batch.
+"""Data-quality checks: the Great Expectations suites in expectations/ run on each unvalidated raw batch.
+
+The batch of a table is every row of raw.<table> whose run has no validation of that table recorded
+yet: the current run's rows, and those of any earlier run killed between loading and checking. A
+validation is recorded atomically (one transaction, one audit row per expectation) under the current
+run id, with the run ids it covered in details.batch_run_ids. A batch is validated once, pass or
+fail: a failed blocking check stops that run's marts and stays in audit.check_results, but its rows
+are NOT re-validated by later runs (they would fail forever); a corrected re-export lands as new
+rows and is validated as such.
 
 GX 1.x has no polars datasource and its SQL datasource fails over DuckDB (GX issue 11579), so a
 batch goes through GX's pandas datasource. To keep that cheap, the batch is enriched in DuckDB first
 (catalogue look-ups, duplicate counts: the derived columns `_*` below) and only the columns the suite
-names are pulled into pandas. Every expectation carries meta {"blocking", "why"}: a failed blocking
-expectation fails the Dagster asset check, and so stops the marts; the others are warnings. Each
-outcome lands in audit.check_results, one row per expectation.
+names are pulled into pandas. To bound memory, expectations judging each row on its own (ROW_LOCAL)
+are validated slice by slice and their counts added up; every other expectation (row count,
+aggregates, uniqueness) is validated once on the whole batch. Every expectation carries
+meta {"blocking", "why"}: a failed blocking expectation fails the Dagster asset check, and so stops
+the marts; the others are warnings.
 """
 
 from __future__ import annotations
@@ -13,6 +23,7 @@ from __future__ import annotations
 import json
 import os
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -23,6 +34,7 @@ os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")  # read when GX is import
 import duckdb
 import great_expectations as gx
 import pandas as pd
+from great_expectations.core import ExpectationValidationResult
 from great_expectations.data_context.types.base import (
     DataContextConfig,
     InMemoryStoreBackendDefaults,
@@ -35,7 +47,25 @@ from pipelines.warehouse import raw_columns
 EXPECTATIONS_DIR = Path(__file__).resolve().parent.parent / "expectations"
 LOCAL_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 RESULT_FORMAT = {"result_format": "BASIC", "partial_unexpected_count": 5}
-FETCH_VECTORS = 100  # DuckDB -> pandas in chunks of 100 x 2048 rows: bounds the conversion's peak memory
+# Rows per GX slice: ~50 MB of hoso columns in pandas, ~3x that while GX validates.
+SLICE_ROWS = 250_000
+# Map expectations that judge each row on its own values alone, so a batch's counts are the sums of
+# its slices' counts. Other map expectations compare rows (unique, increasing, outliers) or read the
+# column's dtype (of_type): like aggregates and table expectations, they see the whole batch at once.
+ROW_LOCAL = frozenset({
+    "expect_column_values_to_be_null", "expect_column_values_to_not_be_null",
+    "expect_column_values_to_be_in_set", "expect_column_values_to_not_be_in_set",
+    "expect_column_values_to_be_between",
+    "expect_column_values_to_match_regex", "expect_column_values_to_not_match_regex",
+    "expect_column_values_to_match_regex_list", "expect_column_values_to_not_match_regex_list",
+    "expect_column_values_to_match_like_pattern", "expect_column_values_to_not_match_like_pattern",
+    "expect_column_values_to_match_like_pattern_list", "expect_column_values_to_not_match_like_pattern_list",
+    "expect_column_values_to_match_strftime_format", "expect_column_values_to_be_dateutil_parseable",
+    "expect_column_values_to_be_json_parseable", "expect_column_values_to_match_json_schema",
+    "expect_column_pair_values_a_to_be_greater_than_b", "expect_column_pair_values_to_be_equal",
+    "expect_column_pair_values_to_be_in_set",
+    "expect_multicolumn_sum_to_equal", "expect_select_column_values_to_be_unique_within_record",
+})
 
 # Columns the suites may name beyond raw.<table>'s own, as SQL over the batch row.
 DERIVED_SQL = {
@@ -50,10 +80,28 @@ DERIVED_SQL = {
         "(strftime(received_at, '%y%m%d'), coalesce(strftime(submitted_at, '%y%m%d'), ''))"
     ),
 }
-# The run's rows of raw.<table> according to the manifest, for the row-count reconciliation.
+# The runs that loaded rows of raw.<table> (per raw or per manifest) and no validation covered yet;
+# results recorded before details.batch_run_ids existed cover their own run.
+PENDING_RUNS_SQL = """
+with validated as (
+    select run_id from audit.check_results where source = $table
+    union
+    select unnest(from_json(details -> 'batch_run_ids', '["varchar"]'))
+    from audit.check_results where source = $table
+), loaded as (
+    select distinct _run_id as run_id from raw.{table}
+    union
+    select run_id from audit.file_manifest where status = 'loaded' and table_name in ($table, 'raw.' || $table)
+)
+select run_id from loaded
+where run_id is not null and run_id not in (select run_id from validated where run_id is not null)
+order by run_id
+"""
+BATCH_FILTER = "_run_id in (select unnest($runs::varchar[]))"
+# The batch's rows of raw.<table> according to the manifest, for the row-count reconciliation.
 MANIFEST_ROWS_SQL = """
 select coalesce(sum(rows_loaded), 0) from audit.file_manifest
-where run_id = ? and status = 'loaded' and table_name in (?, 'raw.' || ?)
+where run_id in (select unnest($runs::varchar[])) and status = 'loaded' and table_name in ($table, 'raw.' || $table)
 """
 
 
@@ -64,6 +112,7 @@ class CheckOutcome:
     passed: bool  # every blocking expectation passed
     failures: list[str] = field(default_factory=list)  # failed blocking expectations
     warnings: list[str] = field(default_factory=list)  # failed non-blocking expectations
+    batch_run_ids: list[str] = field(default_factory=list)  # the runs whose rows the batch held
 
 
 def load_suite(table: str) -> gx.ExpectationSuite:
@@ -91,24 +140,32 @@ def _columns(kwargs: dict) -> list[str]:
     return columns + list(kwargs.get("column_list") or [])
 
 
-def validate_batch(con: duckdb.DuckDBPyConnection, table: str, run_id: str) -> CheckOutcome:
-    """Validate the rows of raw.<table> loaded by run_id; record one audit row per expectation."""
+def pending_runs(con: duckdb.DuckDBPyConnection, table: str) -> list[str]:
+    """Run ids whose rows of raw.<table> no completed validation has covered yet."""
+    rows = con.execute(PENDING_RUNS_SQL.format(table=table), {"table": table}).fetchall()
+    return [run for (run,) in rows]
+
+
+def validate_batch(
+    con: duckdb.DuckDBPyConnection, table: str, run_id: str, slice_rows: int = SLICE_ROWS
+) -> CheckOutcome:
+    """Validate the unvalidated rows of raw.<table> (see the module docstring) in slices of
+    `slice_rows`; record one audit row per expectation under run_id."""
     suite = load_suite(table)
     checked_at = datetime.now(LOCAL_TZ).replace(tzinfo=None)
-    batch = fetch_batch(con, table, suite, run_id)
-    rows_loaded = con.execute(MANIFEST_ROWS_SQL, [run_id, table, table]).fetchone()[0]
-    if batch.empty and rows_loaded == 0:
-        _record(con, [_empty_batch_row(run_id, checked_at, table)])
-        return CheckOutcome(table, 0, passed=True)
+    runs = pending_runs(con, table)
+    batch_rows, rows_loaded = con.execute(
+        f"select (select count(*) from raw.{table} where {BATCH_FILTER}), ({MANIFEST_ROWS_SQL})",
+        {"runs": runs, "table": table},
+    ).fetchall()[0]
+    if batch_rows == 0 and rows_loaded == 0:
+        _record(con, [_empty_batch_row(run_id, checked_at, table, runs)])
+        return CheckOutcome(table, 0, passed=True, batch_run_ids=runs)
 
-    result = gx_batch(table, batch).validate(
-        suite,
-        result_format=RESULT_FORMAT,
-        expectation_parameters={"rows_loaded_by_manifest": int(rows_loaded)},
-    )
-    outcome = CheckOutcome(table, len(batch), passed=True)
+    results = validate_slices(con, table, suite, runs, batch_rows, int(rows_loaded), slice_rows)
+    outcome = CheckOutcome(table, batch_rows, passed=True, batch_run_ids=runs)
     personal = {c.name for c in SOURCES[table].columns if c.personal}
-    rows = [_audit_row(run_id, checked_at, table, len(batch), r, personal) for r in result.results]
+    rows = [_audit_row(run_id, checked_at, table, batch_rows, r, personal, runs) for r in results]
     for row in rows:
         if not row["success"]:
             (outcome.failures if row["blocking"] else outcome.warnings).append(_summary(row))
@@ -117,24 +174,97 @@ def validate_batch(con: duckdb.DuckDBPyConnection, table: str, run_id: str) -> C
     return outcome
 
 
-def fetch_batch(con: duckdb.DuckDBPyConnection, table: str, suite: gx.ExpectationSuite, run_id: str):
-    """The run's batch as a pandas frame, fetched in chunks.
+def validate_slices(
+    con: duckdb.DuckDBPyConnection, table: str, suite: gx.ExpectationSuite, runs: list[str],
+    batch_rows: int, rows_loaded: int, slice_rows: int,
+) -> list[ExpectationValidationResult]:
+    """The suite's results on the batch of `runs`, in suite order: ROW_LOCAL expectations slice by
+    slice, their results added up by _add_up; the others once, on a frame of the whole batch holding
+    only the columns they name (none for a row count)."""
+    results: dict[str, list[ExpectationValidationResult]] = {}
 
-    Converting DuckDB strings to pandas in one go holds about five times the final frame in
-    transient memory (1.9 GB for 370 MB of codes over 3M rows); chunk by chunk it holds one chunk.
+    def validate(frame: pd.DataFrame, expectations: list) -> None:
+        subsuite = gx.ExpectationSuite(
+            name=suite.name, expectations=[e.configuration.to_domain_obj() for e in expectations]
+        )
+        validation = gx_batch(table, frame).validate(
+            subsuite, result_format=RESULT_FORMAT, expectation_parameters={"rows_loaded_by_manifest": rows_loaded}
+        )
+        for r in validation.results:
+            results.setdefault(check_name(r.expectation_config), []).append(r)
+
+    whole = [e for e in suite.expectations if e.expectation_type not in ROW_LOCAL]
+    if whole:
+        if batch_columns(table, whole):
+            validate(pd.concat(batch_slices(con, table, whole, runs, slice_rows), ignore_index=True), whole)
+        else:
+            validate(pd.DataFrame(index=pd.RangeIndex(batch_rows)), whole)
+    row_local = [e for e in suite.expectations if e.expectation_type in ROW_LOCAL]
+    if row_local:
+        for frame in batch_slices(con, table, row_local, runs, slice_rows):
+            validate(frame, row_local)
+    by_name = {name: (_add_up(found) if len(found) > 1 else found[0]) for name, found in results.items()}
+    return [by_name[check_name(e.configuration)] for e in suite.expectations]
+
+
+def _add_up(slices: list[ExpectationValidationResult]) -> ExpectationValidationResult:
+    """One ROW_LOCAL expectation's result over the whole batch from its slices' BASIC results.
+
+    Counts add up; success is recomputed as GX does from the totals: vacuously true with no rows or
+    no considered (non-missing) rows, else (considered - unexpected) / considered >= mostly.
     """
-    result = con.execute(batch_sql(table, suite), [run_id])
-    chunks = [result.fetch_df_chunk(FETCH_VECTORS)]  # the first, even empty, carries the columns
-    while len(chunk := result.fetch_df_chunk(FETCH_VECTORS)):
+    config = slices[0].expectation_config
+    raised = [r for r in slices if r.exception_info and r.exception_info.get("raised_exception")]
+    if raised:
+        return ExpectationValidationResult(success=False, expectation_config=config, result={},
+                                           exception_info=raised[0].exception_info)
+    parts = [r.result for r in slices]
+    elements = sum(p["element_count"] for p in parts)
+    unexpected = sum(p["unexpected_count"] for p in parts)
+    with_missing = "missing_count" in parts[0]
+    considered = elements - sum(p["missing_count"] for p in parts) if with_missing else elements
+    mostly = config.kwargs.get("mostly", 1)
+    success = elements == 0 or considered == 0 or (considered - unexpected) / considered >= mostly
+    percent = unexpected / considered * 100 if elements and considered else None
+    examples = [value for p in parts for value in p.get("partial_unexpected_list", [])]
+    result = {
+        "element_count": elements,
+        "unexpected_count": unexpected,
+        "unexpected_percent": percent,
+        "partial_unexpected_list": examples[: RESULT_FORMAT["partial_unexpected_count"]],
+    }
+    if with_missing:
+        result["missing_count"] = elements - considered
+    return ExpectationValidationResult(success=success, expectation_config=config, result=result)
+
+
+def batch_slices(
+    con: duckdb.DuckDBPyConnection, table: str, expectations: list, runs: list[str], slice_rows: int = SLICE_ROWS
+) -> Iterator[pd.DataFrame]:
+    """The batch as pandas frames of slice_rows to slice_rows + 2047 rows (the last one smaller; one
+    frame, empty but with its columns, for an empty batch).
+
+    One query streams the whole batch, so _duplicate_key counts over all of it. Converting
+    DuckDB strings to pandas in one go holds about five times the frame in transient memory; vector
+    by vector it holds next to nothing. The connection is busy until the last slice is read.
+    """
+    result = con.execute(batch_sql(table, expectations), {"runs": runs})
+    chunks, rows, sliced = [], 0, False
+    while len(chunk := result.fetch_df_chunk(1)):  # up to one vector (2048 rows)
         chunks.append(chunk)
-    return pd.concat(chunks, ignore_index=True) if len(chunks) > 1 else chunks[0]
+        rows += len(chunk)
+        if rows >= slice_rows:
+            yield pd.concat(chunks, ignore_index=True)
+            chunks, rows, sliced = [], 0, True
+    if chunks or not sliced:
+        yield pd.concat(chunks, ignore_index=True) if chunks else chunk
 
 
-def batch_sql(table: str, suite: gx.ExpectationSuite) -> str:
-    """Only the columns the suite reads, derived ones computed by DuckDB."""
+def batch_columns(table: str, expectations: list) -> list[str]:
+    """The columns the expectations read: raw.<table>'s in table order, then derived ones."""
     table_columns = [name for name, _ in raw_columns(SOURCES[table])]
     named = set()
-    for expectation in suite.expectations:
+    for expectation in expectations:
         named.update(_columns(expectation.configuration.kwargs))
         condition = getattr(expectation, "row_condition", None)
         if condition is not None:  # a pandas filter: the raw columns it mentions
@@ -142,23 +272,29 @@ def batch_sql(table: str, suite: gx.ExpectationSuite) -> str:
     unknown = named - set(table_columns) - set(DERIVED_SQL) - {"_duplicate_key"}
     if unknown:
         raise ValueError(f"suite {table} names columns raw.{table} does not have: {sorted(unknown)}")
-    select = [f'"{c}"' for c in table_columns if c in named]
-    select += [f'{sql} as "{name}"' for name, sql in DERIVED_SQL.items() if name in named]
-    if "_duplicate_key" in named:
-        select.append(_duplicate_key_sql(table))
-    return f"select {', '.join(select)} from raw.{table} where _run_id = ?"
+    return [c for c in [*table_columns, *DERIVED_SQL, "_duplicate_key"] if c in named]
 
 
-def _duplicate_key_sql(table: str) -> str:
-    """Versions of the same entity key within one file (NULL where the key is incomplete).
+def batch_sql(table: str, expectations: list) -> str:
+    """The batch of the runs in $runs: only the columns the expectations read, derived ones by DuckDB.
 
-    Identical versions load once, so a count above 1 means different versions in one export.
+    _duplicate_key counts the versions of the row's entity key within its file (NULL where the key
+    is incomplete); identical versions load once, so above 1 means different versions in one export.
+    It is computed over the whole batch by joining the few duplicated keys, not by a window: a window
+    would hold the whole enriched batch in DuckDB's memory before the first slice streams out.
     """
+    columns = batch_columns(table, expectations)
+    select = [f'{DERIVED_SQL[c]} as "{c}"' if c in DERIVED_SQL else f'"{c}"' for c in columns if c != "_duplicate_key"]
+    if "_duplicate_key" not in columns:
+        return f"select {', '.join(select)} from raw.{table} where {BATCH_FILTER}"
     key = [f'"{c}"' for c in SOURCES[table].key]
     complete = " and ".join(f"{c} is not null" for c in key)
+    select.append(f'case when {complete} then coalesce(_versions, 1) end as "_duplicate_key"')
     return (
-        f"case when {complete} then count(*) over (partition by {', '.join(key)}, _file_sha256) end"
-        ' as "_duplicate_key"'
+        f"select {', '.join(select)} from raw.{table} left join ("
+        f"select {', '.join(key)}, _file_sha256, count(*) as _versions from raw.{table} "
+        f"where {BATCH_FILTER} and {complete} group by all having count(*) > 1"
+        f") using ({', '.join(key)}, _file_sha256) where {BATCH_FILTER}"
     )
 
 
@@ -176,12 +312,12 @@ def gx_batch(table: str, batch):
     return asset.add_batch_definition_whole_dataframe("run").get_batch(batch_parameters={"dataframe": batch})
 
 
-def _audit_row(run_id, checked_at, table, batch_rows, r, personal: set[str]) -> dict:
+def _audit_row(run_id, checked_at, table, batch_rows, r, personal: set[str], batch_run_ids: list[str]) -> dict:
     config = r.expectation_config
     result = r.result or {}
     kwargs = {k: v for k, v in config.kwargs.items() if k != "batch_id"}
     name = check_name(config)
-    details = {"type": config.type, "kwargs": kwargs, "why": config.meta.get("why")}
+    details = {"type": config.type, "kwargs": kwargs, "why": config.meta.get("why"), "batch_run_ids": batch_run_ids}
     examples = result.get("partial_unexpected_list")
     if examples and not set(_columns(kwargs)) & personal:  # never copy personal data
         details["unexpected_examples"] = examples
@@ -204,12 +340,15 @@ def _audit_row(run_id, checked_at, table, batch_rows, r, personal: set[str]) -> 
     }
 
 
-def _empty_batch_row(run_id: str, checked_at: datetime, table: str) -> dict:
+def _empty_batch_row(run_id: str, checked_at: datetime, table: str, batch_run_ids: list[str]) -> dict:
     return {
         "run_id": run_id, "checked_at": checked_at, "source": table, "check_name": "batch_not_empty",
         "suite": f"expectations/{table}.json", "blocking": False, "success": True, "rows_checked": 0,
         "unexpected_count": 0, "unexpected_percent": None, "observed_value": "0",
-        "details": json.dumps({"why": "nothing new loaded by this run: a quiet day is a pass, nothing validated"}),
+        "details": json.dumps({
+            "why": "nothing loaded since the last validation: a quiet day is a pass, nothing validated",
+            "batch_run_ids": batch_run_ids,
+        }),
     }
 
 

@@ -12,8 +12,12 @@ import duckdb
 from pipelines import warehouse
 
 
+# DuckDB has one writer: every step that writes the warehouse runs in this Dagster pool (limit 1).
+WRITER_POOL = "duckdb_writer"
+
+
 class Warehouse(dg.ConfigurableResource):
-    """The DuckDB file. Writers must run in the `duckdb_writer` pool (one at a time)."""
+    """The DuckDB file. Writers must run in the WRITER_POOL pool (one at a time)."""
 
     path: str
 

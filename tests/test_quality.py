@@ -8,6 +8,7 @@ from datetime import date, datetime
 import dagster as dg
 import duckdb
 import great_expectations as gx
+import pandas as pd
 import pytest
 
 from assets.checks import build_quality_checks, quality_checks
@@ -64,13 +65,20 @@ def load(con, table: str, rows: list[dict], run_id: str = RUN, file: str = "file
     )
 
 
+def mark_validated(con, table: str, run_id: str) -> None:
+    """Record a completed validation of run_id's rows of raw.<table>, as an earlier run would have."""
+    con.execute("insert into audit.check_results (run_id, source, check_name, success) values (?, ?, 'x', true)",
+                [run_id, table])
+
+
 @pytest.fixture
 def con(tmp_path):
-    """A warehouse whose catalogues and dossier (loaded by an earlier run) the clean rows match."""
+    """A warehouse whose catalogues and dossier (loaded and validated by an earlier run) the clean rows match."""
     con = duckdb.connect(str(tmp_path / "warehouse.duckdb"))
     create_tables(con)
     for table in ("danhmuc_thutuc", "danhmuc_donvi", "hoso"):
         load(con, table, [CLEAN[table]], run_id="earlier-run", file=f"earlier-{table}")
+        mark_validated(con, table, "earlier-run")
     yield con
     con.close()
 
@@ -248,3 +256,115 @@ def test_dagster_check_runs_on_the_runs_rows_and_blocks_downstream(tmp_path, fee
     with duckdb.connect(str(path), read_only=True) as con:
         run_rows = con.execute("select count(*) from audit.check_results where run_id = ?", [result.run_id])
         assert run_rows.fetchone()[0] == len(quality.load_suite("hoso").expectations)
+
+
+def test_an_earlier_runs_unvalidated_rows_are_validated_by_the_next_run(con):
+    load(con, "hoso", [{**CLEAN["hoso"], "fee_vnd": -1}], run_id="killed-run", file="file-0")  # no check ran
+    load(con, "hoso", [CLEAN["hoso"]])
+    outcome = quality.validate_batch(con, "hoso", RUN)
+    assert (outcome.rows_checked, outcome.batch_run_ids) == (2, ["killed-run", RUN])
+    assert failed_checks(outcome) == ["expect_column_values_to_be_between(fee_vnd)"]
+    rows = audit(con, "hoso")  # recorded under the current run, naming the runs covered
+    assert rows["expect_table_row_count_to_equal"][1] is True  # the manifest rows of both runs
+    assert {tuple(json.loads(r[-1])["batch_run_ids"]) for r in rows.values()} == {("killed-run", RUN)}
+    assert quality.pending_runs(con, "hoso") == []
+
+
+def test_validated_rows_are_not_validated_again(con):
+    load(con, "hoso", [CLEAN["hoso"]])
+    quality.validate_batch(con, "hoso", RUN)
+    load(con, "hoso", [CLEAN["hoso"], CLEAN["hoso"]], run_id="run-0002", file="file-2")
+    outcome = quality.validate_batch(con, "hoso", "run-0002")
+    assert (outcome.rows_checked, outcome.batch_run_ids) == (2, ["run-0002"])
+
+
+def test_a_failed_batch_is_not_validated_again(con):
+    load(con, "hoso", [{**CLEAN["hoso"], "fee_vnd": -1}])
+    assert not quality.validate_batch(con, "hoso", RUN).passed
+    outcome = quality.validate_batch(con, "hoso", "run-0002")
+    assert (outcome.passed, outcome.rows_checked, outcome.batch_run_ids) == (True, 0, [])
+    assert list(audit(con, "hoso", "run-0002")) == ["batch_not_empty"]
+
+
+def test_row_local_expectations_are_map_expectations():
+    """_add_up reads the counts every GX map expectation reports, and only those."""
+    from great_expectations.expectations.expectation import (
+        ColumnMapExpectation, ColumnPairMapExpectation, MulticolumnMapExpectation,
+    )
+    from great_expectations.expectations.registry import get_expectation_impl
+
+    map_kinds = (ColumnMapExpectation, ColumnPairMapExpectation, MulticolumnMapExpectation)
+    assert all(issubclass(get_expectation_impl(t), map_kinds) for t in quality.ROW_LOCAL)
+    assert "expect_column_values_to_be_unique" not in quality.ROW_LOCAL
+
+
+BATCH_ROWS = 5000
+SYNTHETIC_HOSO = f"""
+insert into raw.hoso (dossier_code, procedure_code, agency_code, received_at, due_at, ended_at, status,
+    channel, result_delivery, paid_online, fee_vnd, supplement_requests, owner_key, _file_sha256, _row_number,
+    _run_id)
+select
+    '000.00.16.H26-240315-' || lpad((case when i % 500 = 0 and i >= 2500 then i - 2500 else i end)::varchar, 5, '0'),
+    case when i % 20 = 3 then '2.000001' else '1.001612' end,           -- 5.00% unknown: mostly 0.95 passes
+    case when i % 20 = 1 or i = 2 then '000.00.99.H26' else '000.00.16.H26' end,  -- 5.02%: fails
+    timestamp '2024-03-15 09:00',
+    case when i % 700 <> 11 then timestamp '2024-03-20 23:59:59' end,
+    case when i % 3 = 0 then null when i % 900 = 13 then timestamp '2024-03-14' else timestamp '2024-03-18' end,
+    case when i % 400 = 9 then null when i % 700 = 11 then 4 else 10 end,
+    2, 1, 1, case when i % 1000 = 7 then -1 else 50000 end, 0, sha256(i::varchar), 'file-1', i, '{RUN}'
+from range({BATCH_ROWS}) t(i)
+"""
+EXTRA_EXPECTATIONS = [  # not row-local: must be validated on the whole batch
+    {"type": "expect_column_values_to_be_unique", "kwargs": {"column": "dossier_code"},
+     "meta": {"blocking": False, "why": "test"}, "severity": "warning"},
+    {"type": "expect_column_max_to_be_between", "kwargs": {"column": "fee_vnd", "max_value": 40000},
+     "meta": {"blocking": False, "why": "test"}, "severity": "warning"},
+]
+
+
+def test_sliced_validation_matches_gx_on_the_whole_batch(con, tmp_path, monkeypatch):
+    suite_data = json.loads((quality.EXPECTATIONS_DIR / "hoso.json").read_text(encoding="utf-8"))
+    suite_data["expectations"] += EXTRA_EXPECTATIONS
+    (tmp_path / "hoso.json").write_text(json.dumps(suite_data), encoding="utf-8")
+    monkeypatch.setattr(quality, "EXPECTATIONS_DIR", tmp_path)
+    con.execute(SYNTHETIC_HOSO)
+    con.execute("insert into audit.file_manifest (path, source, sha256, status, rows_loaded, run_id, table_name) "
+                "values ('hoso/file-1.csv', 'hoso', 'file-1', 'loaded', ?, ?, 'hoso')", [BATCH_ROWS, RUN])
+    suite = quality.load_suite("hoso")
+    slices = list(quality.batch_slices(con, "hoso", suite.expectations, [RUN], slice_rows=1000))
+    assert len(slices) >= 3 and sum(map(len, slices)) == BATCH_ROWS
+    whole = quality.gx_batch("hoso", pd.concat(slices, ignore_index=True)).validate(
+        suite, result_format=quality.RESULT_FORMAT, expectation_parameters={"rows_loaded_by_manifest": BATCH_ROWS}
+    )
+    expected = {}
+    for r in whole.results:
+        result = r.result
+        expected[quality.check_name(r.expectation_config)] = (
+            r.success, result.get("element_count", BATCH_ROWS), result.get("unexpected_count"),
+            result.get("unexpected_percent"),
+            None if result.get("observed_value") is None else str(result["observed_value"]),
+        )
+
+    quality.validate_batch(con, "hoso", RUN, slice_rows=1000)
+    got = {name: tuple(row) for name, *row in con.execute(
+        "select check_name, success, rows_checked, unexpected_count, unexpected_percent, observed_value "
+        "from audit.check_results where run_id = ?", [RUN]).fetchall()}
+    assert got.keys() == expected.keys()
+    for name in expected:
+        assert got[name][:3] == expected[name][:3], name
+        assert got[name][3] == pytest.approx(expected[name][3]), name
+        assert got[name][4] == expected[name][4], name
+    failed = sorted(name for name, (success, *_) in got.items() if not success)
+    assert failed == [
+        "expect_column_max_to_be_between(fee_vnd)",
+        "expect_column_pair_values_a_to_be_greater_than_b(ended_at,received_at)",
+        "expect_column_values_to_be_between(_duplicate_key)",
+        "expect_column_values_to_be_between(fee_vnd)",
+        "expect_column_values_to_be_in_set(_agency_known)",
+        "expect_column_values_to_be_unique(dossier_code)",
+        "expect_column_values_to_not_be_null(due_at)",
+    ]
+    assert got["expect_column_values_to_be_in_set(_procedure_known)"][:3] == (True, BATCH_ROWS, 250)
+    for name in ("expect_column_values_to_be_between(_duplicate_key)",
+                 "expect_column_values_to_be_unique(dossier_code)"):
+        assert got[name][2] == 5 * 2  # five pairs of rows 2,500 apart, in different slices
