@@ -22,7 +22,7 @@ from pipelines.parsing import (
     parse_number, parse_vocabulary, s10_valid, unparsed, vocabulary_dtype,
 )
 from pipelines.pii import hmac_hex, normalise_id_number
-from pipelines.readers import ROW_NUMBER, FileRefused, read_records
+from pipelines.readers import RAGGED, ROW_NUMBER, FileRefused, read_records
 from pipelines.schemas import VOCABULARIES, Column, Source, sql_type
 from pipelines.text import clean_expr, fold
 
@@ -87,7 +87,7 @@ def normalise_file(
     first = next(chunks, None)
     if first is None:
         raise FileRefused("not a table: no records")
-    headers = [c for c in first.columns if c != ROW_NUMBER]
+    headers = [c for c in first.columns if c not in (ROW_NUMBER, RAGGED)]
     header_map = resolve_headers(headers, source, agencies_by_name)
     export_date = export_date or export_date_of(path.name)
     normalise = _ChunkNormaliser(source, header_map, pii_key, agencies_by_name, export_date)
@@ -134,11 +134,13 @@ class _ChunkNormaliser:
         )
 
     def _normalise(self, chunk: pl.DataFrame) -> NormalisedChunk:
-        originals = [c for c in chunk.columns if c != ROW_NUMBER]
+        originals = [c for c in chunk.columns if c not in (ROW_NUMBER, RAGGED)]
         # Original headers are renamed by position so that no header can collide with an output.
         position = {original: f"_o{i}" for i, original in enumerate(originals)}
+        ragged = RAGGED in chunk.columns
         frame = chunk.select(
             *(pl.col(o).cast(pl.String).alias(position[o]) for o in originals), pl.col(ROW_NUMBER),
+            *([pl.col(RAGGED)] if ragged else []),
             *(clean_expr(pl.col(o).cast(pl.String)).alias(_text(name))
               for name, o in self.header_map.columns.items()),
             *(pl.lit(None, dtype=pl.String).alias(_text(c.name)) for c in self.source.columns
@@ -146,6 +148,11 @@ class _ChunkNormaliser:
         )
         frame = frame.with_columns(self._value(c).alias(c.name) for c in self.source.columns)
         problems = [p for c in self.source.columns for p in self._problems(c)] + self._row_problems()
+        raw_record = pl.struct(pl.col(position[o]).alias(o) for o in originals).struct.json_encode()
+        if ragged:  # fields that cannot be placed under the header: the row's first, decisive problem
+            reason = pl.col(RAGGED).struct.field("reason")
+            problems.insert(0, ("(row)", reason.is_not_null(), reason))
+            raw_record = pl.coalesce(pl.col(RAGGED).struct.field("raw_record"), raw_record)
         frame = frame.with_columns(
             pl.coalesce([pl.when(cond).then(why) for _, cond, why in problems]).alias("_reason"),
             pl.coalesce([pl.when(cond).then(pl.lit(col)) for col, cond, _ in problems]).alias("_column"),
@@ -159,8 +166,7 @@ class _ChunkNormaliser:
             pl.col(ROW_NUMBER).cast(pl.Int32).alias("row_number"),
             pl.col("_column").alias("column_name"),
             pl.col("_reason").alias("reason"),
-            pl.struct(pl.col(position[o]).alias(o) for o in originals).struct.json_encode()
-            .alias("raw_record"),
+            raw_record.alias("raw_record"),
         )
         return NormalisedChunk(rows=rows, quarantine=quarantine, rows_read=chunk.height)
 

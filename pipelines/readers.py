@@ -2,7 +2,9 @@
 
 Every reader yields polars frames whose columns are the file's original header texts (all Utf8)
 plus `_row_number` (Int32): where a user finds the record (xlsx: the sheet row; csv/json: the
-1-based record number after the header). Typing and validation belong to `pipelines.normalise`.
+1-based record number after the header). A CSV block that holds rows with more fields than the
+header also carries `_ragged` (see `_ragged_block`). Typing and validation belong to
+`pipelines.normalise`.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ from pipelines.schemas import Source
 from pipelines.text import fold
 
 ROW_NUMBER = "_row_number"
+RAGGED = "_ragged"  # struct {reason, raw_record}: set on a row with more fields than the header
 HEADER_SEARCH_ROWS = 15
 _SNIFF_BYTES = 1 << 16
 _CSV_BLOCK_BYTES = 1 << 25  # 32 MiB of CSV parsed at a time
@@ -213,10 +216,7 @@ def _read_csv(path: Path, source: Source, chunk_rows: int) -> Iterator[pl.DataFr
             read = 0
             empty = pl.DataFrame(schema={**dict.fromkeys(names, pl.String), ROW_NUMBER: pl.Int32})
             for block in _record_blocks(utf8, _data_start(utf8, header_lines, bom)):
-                batch = pl.read_csv(
-                    block, has_header=False, schema={n: pl.String for n in names},
-                    separator=separator, quote_char='"',
-                ).drop(dropped)
+                batch = _read_block(block, names, separator, read + 1).drop(dropped)
                 yield batch.with_columns(
                     pl.int_range(read + 1, read + 1 + batch.height, dtype=pl.Int32).alias(ROW_NUMBER)
                 )
@@ -224,10 +224,58 @@ def _read_csv(path: Path, source: Source, chunk_rows: int) -> Iterator[pl.DataFr
             if not read:  # a header without records is an empty export, not a broken file
                 yield empty.drop(dropped)
 
-        try:
-            yield from _at_most(batches(), chunk_rows)
-        except pl.exceptions.PolarsError as e:
-            raise FileRefused(f"not a readable CSV table: {str(e).splitlines()[0]}") from None
+        yield from _at_most(batches(), chunk_rows)
+
+
+def _read_block(block: bytes, names: list[str], separator: str, first_row: int) -> pl.DataFrame:
+    """One block of records (the first is record `first_row`); polars first, Python's csv module
+    when a row's field count upsets it.
+
+    polars refuses a whole block over one row with more fields than the header (an unquoted comma
+    in an address), or over a short first row. Such a block is read again record by record; any
+    other failure (bad quoting, invalid UTF-8) still refuses the file.
+    """
+    try:
+        return pl.read_csv(block, has_header=False, schema=dict.fromkeys(names, pl.String),
+                           separator=separator, quote_char='"')
+    except pl.exceptions.PolarsError as e:
+        refusal = FileRefused(f"not a readable CSV table: {str(e).splitlines()[0]}")
+    records: list[list[str]] = []
+    try:
+        text = block.decode("utf-8")
+        records.extend(csv.reader(io.StringIO(text, newline=""), delimiter=separator, quotechar='"',
+                                  strict=True))
+    except UnicodeDecodeError:
+        raise refusal from None
+    except csv.Error as e:
+        raise FileRefused(f"not a readable CSV table: {e} (row {first_row + len(records)})") from None
+    if all(len(r) == len(names) for r in records if r):
+        raise refusal
+    return _ragged_block(records, names)
+
+
+def _ragged_block(records: list[list[str]], names: list[str]) -> pl.DataFrame:
+    """Records as polars reads them (a short row padded, an empty field null), plus `_ragged`.
+
+    A row with more fields than the header cannot be placed: `_ragged` holds why and its raw
+    record, the fields keyed by header and the surplus ones as `_extra_1`, `_extra_2`, ...
+    """
+    width = len(names)
+    rows, ragged = [], []
+    for fields in records:
+        values = [v or None for v in fields]
+        rows.append(values[:width] + [None] * (width - len(values)))
+        if len(values) <= width:
+            ragged.append(None)
+            continue
+        raw = dict(zip(names, values)) | {f"_extra_{i}": v for i, v in enumerate(values[width:], 1)}
+        ragged.append({
+            "reason": f"row has {len(values)} fields, the header has {width}",
+            "raw_record": json.dumps(raw, ensure_ascii=False, separators=(",", ":")),
+        })
+    frame = pl.DataFrame(rows, schema=dict.fromkeys(names, pl.String), orient="row")
+    kind = pl.Struct({"reason": pl.String, "raw_record": pl.String})
+    return frame.with_columns(pl.Series(RAGGED, ragged, dtype=kind))
 
 
 # -- XLSX -----------------------------------------------------------------------------------------
