@@ -14,13 +14,13 @@ import dagster as dg
 from pipelines.ingest import FileOutcome, load_file, outcome_metadata
 from pipelines.keys import pii_key
 from pipelines.landing import EXPORT_DATES_START, LandedFile, discover
-from pipelines.resources import Landing, Warehouse
+from pipelines.resources import WRITER_POOL, Landing, Warehouse
 from pipelines.schemas import LANDING_FOLDERS
 
 export_dates = dg.DailyPartitionsDefinition(
     start_date=EXPORT_DATES_START.isoformat(), end_offset=1, timezone="Asia/Ho_Chi_Minh", fmt="%Y-%m-%d"
 )
-WRITER_POOL = "duckdb_writer"
+PROGRESS_EVERY = 50  # files between two progress lines
 
 
 def files_for_range(files: list[LandedFile], folder: str, first: date, last: date) -> list[LandedFile]:
@@ -53,12 +53,16 @@ def _ingestion_asset(folder: str, upstream: list[dg.AssetKey]) -> dg.AssetsDefin
                 if outcome is None:
                     continue
                 outcomes.append(outcome)
-                context.log.info(
-                    f"[{folder} {number}/{len(files)}] {outcome.path}: {outcome.status}"
-                    + (f" ({outcome.reason})" if outcome.reason else "")
-                    + f", rows read {outcome.rows_read:,}, loaded {outcome.rows_loaded:,}, "
-                    f"quarantined {outcome.rows_quarantined:,}, duplicate {outcome.rows_duplicate:,}"
-                )
+                notable = outcome.status != "loaded" or outcome.rows_quarantined
+                line = (f"[{folder} {number}/{len(files)}] {outcome.path}: {outcome.status}"
+                        + (f" ({outcome.reason})" if outcome.reason else "")
+                        + f", rows read {outcome.rows_read:,}, loaded {outcome.rows_loaded:,}, "
+                        f"quarantined {outcome.rows_quarantined:,}, duplicate {outcome.rows_duplicate:,}")
+                # every file is in the run's log; the console shows the notable ones and the pace
+                if notable or number % PROGRESS_EVERY == 0 or number == len(files):
+                    context.log.info(line)
+                else:
+                    context.log.debug(line)
         return dg.MaterializeResult(metadata=outcome_metadata(outcomes))
 
     return ingest

@@ -7,6 +7,7 @@ A checkout that skipped that step is parsed once on import rather than failing.
 """
 
 import json
+import shutil
 import sys
 from datetime import datetime
 from collections.abc import Mapping
@@ -105,7 +106,8 @@ def parwatch_dbt_assets(context: dg.AssetExecutionContext, dbt: DbtCliResource, 
         pass
     as_of = normalise_as_of(config.as_of)
     dbt_vars = {"warehouse": warehouse.path, **({"as_of": as_of} if as_of else {})}
-    yield from dbt.cli(
-        ["build", "--exclude-resource-type", "unit_test", "--vars", json.dumps(dbt_vars)], context=context
-    ).stream()
+    build = dbt.cli(["build", "--exclude-resource-type", "unit_test", "--vars", json.dumps(dbt_vars)],
+                    context=context)
+    yield from build.stream()
+    shutil.rmtree(build.target_path, ignore_errors=True)  # one folder per build would pile up nightly
 

@@ -29,7 +29,10 @@ def run_config(as_of: str | None) -> dict:
     return {"ops": {parwatch_dbt_assets.op.name: {"config": {"as_of": as_of}}}}
 
 
-def build_definitions(landing: Path, warehouse: Path, demo_key_file: Path | None = None) -> dg.Definitions:
+def build_definitions(landing: Path, warehouse: Path, demo_key_file: Path | None = None,
+                      console: dg.LoggerDefinition | None = None) -> dg.Definitions:
+    """The code location over one landing folder and warehouse; `console` replaces Dagster's
+    console logger (the CLI's progress lines)."""
     return dg.Definitions(
         assets=[*ingestion_assets, parwatch_dbt_assets],
         asset_checks=quality_checks,
@@ -42,6 +45,7 @@ def build_definitions(landing: Path, warehouse: Path, demo_key_file: Path | None
             "warehouse": Warehouse(path=str(warehouse)),
             "dbt": dbt_resource,
         },
+        loggers={"console": console} if console else None,
     )
 
 
