@@ -49,7 +49,7 @@ def _ingestion_asset(folder: str, upstream: list[dg.AssetKey]) -> dg.AssetsDefin
         outcomes: list[FileOutcome] = []
         with warehouse.connect() as con:
             for number, landed in enumerate(files, start=1):
-                outcome = load_file(con, landed, context.run.run_id, key)
+                outcome = load_file(con, landed, context.run.run_id, key, progress=context.log.info)
                 if outcome is None:
                     continue
                 outcomes.append(outcome)

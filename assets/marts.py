@@ -24,6 +24,7 @@ from dagster_dbt import (
 )
 
 from pipelines.resources import WRITER_POOL, Warehouse
+from pipelines.warehouse import writer_lock
 
 DBT_PROJECT_DIR = Path(__file__).resolve().parent.parent / "dbt_project"
 
@@ -106,8 +107,9 @@ def parwatch_dbt_assets(context: dg.AssetExecutionContext, dbt: DbtCliResource, 
         pass
     as_of = normalise_as_of(config.as_of)
     dbt_vars = {"warehouse": warehouse.path, **({"as_of": as_of} if as_of else {})}
-    build = dbt.cli(["build", "--exclude-resource-type", "unit_test", "--vars", json.dumps(dbt_vars)],
-                    context=context)
-    yield from build.stream()
+    with writer_lock(Path(warehouse.path)):
+        build = dbt.cli(["build", "--exclude-resource-type", "unit_test", "--vars", json.dumps(dbt_vars)],
+                        context=context)
+        yield from build.stream()
     shutil.rmtree(build.target_path, ignore_errors=True)  # one folder per build would pile up nightly
 

@@ -53,18 +53,23 @@ def main() -> None:
     args = parser.parse_args()
 
     landing = args.out / "landing"
-    export = landing / "hoso" / "hoso_H26_20251231.csv"
+    # named after its export: the day after the last receipt the generator writes (3M rows reach 03/2026)
+    export = landing / "hoso" / "hoso_H26_20260331.csv"
     if not export.exists():
         print(f"writing {args.rows:,} portal-format dossier rows to {export} ...", flush=True)
         export.parent.mkdir(parents=True, exist_ok=True)
-        from pipelines.generator import write_portal_hoso_csv
+        from pipelines.generator import generate, write_portal_hoso_csv
 
         started = time.perf_counter()
         write_portal_hoso_csv(export, args.rows)
         print(f"  written in {time.perf_counter() - started:.1f} s", flush=True)
+        # the province's catalogues (same seed: the same agencies and procedures as the dossiers)
+        generate(args.out / "catalogues", dossiers=100, days=5, clean=True)
+        shutil.copytree(args.out / "catalogues" / "danhmuc", landing / "danhmuc")
+        shutil.rmtree(args.out / "catalogues")
     size_mib = export.stat().st_size / 2**20
-    for stale in args.out.glob("*.duckdb*"):
-        stale.unlink()
+    for stale in [*args.out.glob("*.duckdb*"), args.out / "logs", args.out / "charts"]:
+        shutil.rmtree(stale) if stale.is_dir() else stale.unlink(missing_ok=True)
 
     baseline = measure("baseline", f"""
         import duckdb
@@ -79,7 +84,7 @@ def main() -> None:
         with warehouse.connect({str(args.out / 'ingest.duckdb')!r}) as con:
             warehouse.create_tables(con)
             for landed in discover(Path({str(landing)!r})):
-                print(load_file(con, landed, "benchmark", {KEY!r}.encode()))
+                print(landed.relative, load_file(con, landed, "benchmark", {KEY!r}.encode()))
     """)
     whole = measure("parwatch run", f"""
         import sys

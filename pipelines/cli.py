@@ -11,7 +11,8 @@ from pathlib import Path
 from assets.marts import InvalidAsOf
 from pipelines.keys import MissingKey
 from pipelines.report import headline, trend_chart
-from pipelines.run import RunSummary, WarehouseBusy, run_pipeline
+from pipelines.run import RunSummary, run_pipeline
+from pipelines.warehouse import WarehouseBusy
 
 
 def _print_summary(summary: RunSummary) -> None:

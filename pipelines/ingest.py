@@ -1,5 +1,9 @@
 """Load landed files into raw.<source>, exactly once, one transaction per file.
 
+A file's rows are first appended to scratch tables in committed batches (DuckDB keeps uncommitted
+rows in memory), then moved into raw and audit in one transaction with the file's manifest row:
+the file is in the warehouse whole or not at all, and memory stays bounded.
+
 For every file: rows_read = rows_loaded + rows_quarantined + rows_duplicate. A row is a duplicate
 when a version with the same canonical values is already in raw (an overlapping export) or earlier
 in the same file. A file is identified by its content: the same bytes under another name are
@@ -11,6 +15,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from datetime import datetime
+from itertools import chain
 from typing import Callable
 
 import duckdb
@@ -22,6 +27,11 @@ from pipelines.readers import FileRefused
 from pipelines.schemas import Source
 from pipelines.text import fold
 from pipelines.warehouse import raw_columns, scalar
+
+
+# Rows appended to the scratch tables at a time: about two DuckDB row groups, few commits, and
+# a bounded amount of data in memory whatever the file's size.
+STAGE_ROWS = 250_000
 
 
 @dataclass
@@ -75,42 +85,65 @@ def _record(con: duckdb.DuckDBPyConnection, landed: LandedFile, sha256: str, out
     )
 
 
-def _insert_chunk(con: duckdb.DuckDBPyConnection, source: Source, chunk: NormalisedChunk,
-                  landed: LandedFile, sha256: str, run_id: str) -> int:
-    """Insert the chunk's rows not already in raw; return how many were inserted."""
-    if chunk.rows.height == 0:
-        return 0
-    con.register("normalised_rows", chunk.rows)
+def _scratch_rows(source: Source) -> str:
+    return f"raw._loading_{source.name}"
+
+
+SCRATCH_QUARANTINE = "audit._loading_quarantine"
+
+
+def _stage(con: duckdb.DuckDBPyConnection, source: Source, chunks: list[NormalisedChunk],
+           landed: LandedFile, sha256: str, run_id: str, first: bool) -> None:
+    """Append buffered chunks (rows with their record hash, quarantined rows) to the scratch tables,
+    committed at once: DuckDB holds a transaction's uncommitted rows in memory."""
+    rows = pl.concat([chunk.rows for chunk in chunks])
+    quarantine = pl.concat([chunk.quarantine for chunk in chunks])
+    con.register("normalised_rows", rows)
+    con.register("quarantined_rows", quarantine)
+    staged = f"select *, {_record_hash_sql(source)} as _record_hash from normalised_rows"
+    quarantined = ("select ? as source, ? as path, row_number, column_name, reason, raw_record::json, "
+                   "? as run_id, ? as file_sha256 from quarantined_rows")
+    params = [landed.folder, landed.relative, run_id, sha256]
+    if first:
+        con.execute(f"create or replace table {_scratch_rows(source)} as {staged}")
+        con.execute(f"create or replace table {SCRATCH_QUARANTINE} as {quarantined}", params)
+    else:
+        con.execute(f"insert into {_scratch_rows(source)} {staged}")
+        con.execute(f"insert into {SCRATCH_QUARANTINE} {quarantined}", params)
+    con.unregister("normalised_rows")
+    con.unregister("quarantined_rows")
+
+
+def _publish_staged(con: duckdb.DuckDBPyConnection, source: Source, landed: LandedFile, sha256: str,
+                    run_id: str) -> int:
+    """Inside the file's transaction: insert the staged rows whose version raw does not hold yet
+    (once each; one anti-join per file) and the quarantined rows; return the rows inserted."""
     canonical = [name for name, _ in raw_columns(source) if not name.startswith("_")]
-    selected = ", ".join(f'"{name}"' for name in canonical)
-    before = scalar(con, f"select count(*) from raw.{source.name}")
-    con.execute(
+    selected = ", ".join(f'staged."{name}"' for name in canonical)
+    inserted = con.execute(
         f"""
         insert into raw.{source.name}
-        select {selected}, ? as _file_sha256, ? as _path, ? as _export_date, _row_number,
-               _record_hash, _extra::json, ? as _run_id, ? as _loaded_at
-        from (select *, {_record_hash_sql(source)} as _record_hash from normalised_rows) as batch
-        where _record_hash not in (select _record_hash from raw.{source.name})
-        qualify row_number() over (partition by _record_hash order by _row_number) = 1
+        with repeated as (  -- versions written more than once in the file: keep the first row
+            select _record_hash, min(_row_number) as first_row from {_scratch_rows(source)}
+            group by _record_hash having count(*) > 1
+        )
+        select {selected}, ? as _file_sha256, ? as _path, ? as _export_date, staged._row_number,
+               staged._record_hash, staged._extra::json, ? as _run_id, ? as _loaded_at
+        from {_scratch_rows(source)} as staged
+        anti join raw.{source.name} as loaded on loaded._record_hash = staged._record_hash
+        left join repeated on repeated._record_hash = staged._record_hash
+        where repeated.first_row is null or staged._row_number = repeated.first_row
         """,
         [sha256, landed.relative, landed.export_date, run_id, datetime.now()],
-    )
-    con.unregister("normalised_rows")
-    return scalar(con, f"select count(*) from raw.{source.name}") - before
+    ).fetchall()[0][0]
+    con.execute(f"insert into audit.quarantine select * from {SCRATCH_QUARANTINE}")
+    _drop_scratch(con, source)
+    return inserted
 
 
-def _insert_quarantine(con: duckdb.DuckDBPyConnection, chunk: NormalisedChunk, landed: LandedFile,
-                       sha256: str, run_id: str) -> int:
-    if chunk.quarantine.height == 0:
-        return 0
-    con.register("quarantined_rows", chunk.quarantine)
-    con.execute(
-        "insert into audit.quarantine select ?, ?, row_number, column_name, reason, raw_record::json, ?, ? "
-        "from quarantined_rows",
-        [landed.folder, landed.relative, run_id, sha256],
-    )
-    con.unregister("quarantined_rows")
-    return chunk.quarantine["row_number"].n_unique()
+def _drop_scratch(con: duckdb.DuckDBPyConnection, source: Source) -> None:
+    con.execute(f"drop table if exists {_scratch_rows(source)}")
+    con.execute(f"drop table if exists {SCRATCH_QUARANTINE}")
 
 
 def load_file(con: duckdb.DuckDBPyConnection, landed: LandedFile, run_id: str, pii_key: bytes,
@@ -132,24 +165,34 @@ def load_file(con: duckdb.DuckDBPyConnection, landed: LandedFile, run_id: str, p
         return outcome
 
     agencies = agencies_by_name(con) if source.name == "hoso" else None
-    con.execute("begin transaction")
+    in_transaction = False
     try:
         header_map, chunks = normalise_file(landed.path, source, pii_key, agencies_by_name=agencies)
         outcome.unknown_columns = list(header_map.unknown)
-        for chunk in chunks:
-            loaded = _insert_chunk(con, source, chunk, landed, sha256, run_id)
-            quarantined = _insert_quarantine(con, chunk, landed, sha256, run_id)
-            outcome.rows_read += chunk.rows_read
-            outcome.rows_loaded += loaded
-            outcome.rows_quarantined += quarantined
-            outcome.rows_duplicate += chunk.rows.height - loaded
-            progress(f"{landed.relative}: {outcome.rows_read:,} rows read")
+        buffered: list[NormalisedChunk] = []
+        staged, scratch = 0, False
+        for chunk in chain(chunks, [None]):  # None: the end of the file, flush what is buffered
+            if chunk is not None:
+                buffered.append(chunk)
+                outcome.rows_read += chunk.rows_read
+                outcome.rows_quarantined += chunk.quarantine["row_number"].n_unique()
+            if buffered and (chunk is None or sum(c.rows_read for c in buffered) >= STAGE_ROWS):
+                _stage(con, source, buffered, landed, sha256, run_id, first=not scratch)
+                staged, scratch = staged + sum(c.rows.height for c in buffered), True
+                buffered = []
+                progress(f"{landed.relative}: {outcome.rows_read:,} rows read")
+        con.execute("begin transaction")
+        in_transaction = True
+        outcome.rows_loaded = _publish_staged(con, source, landed, sha256, run_id) if scratch else 0
+        outcome.rows_duplicate = staged - outcome.rows_loaded
         if outcome.rows_read != outcome.rows_loaded + outcome.rows_quarantined + outcome.rows_duplicate:
             raise AssertionError(f"conservation broken for {landed.relative}: {outcome}")
         _record(con, landed, sha256, outcome, run_id, f"raw.{source.name}")
         con.execute("commit")
     except Exception as error:  # a file we cannot read must never stop the other files
-        con.execute("rollback")
+        if in_transaction:
+            con.execute("rollback")
+        _drop_scratch(con, source)
         reason = (error.reason if isinstance(error, FileRefused)
                   else f"could not be read ({type(error).__name__}: {str(error)[:300]})")
         outcome = FileOutcome(landed.relative, landed.folder, "refused", reason)

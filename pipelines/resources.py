@@ -23,11 +23,13 @@ class Warehouse(dg.ConfigurableResource):
 
     @contextmanager
     def connect(self, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
-        if not read_only:
-            Path(self.path).parent.mkdir(parents=True, exist_ok=True)
-        with warehouse.connect(self.path, read_only=read_only) as con:
-            if not read_only:
-                warehouse.create_tables(con)
+        if read_only:
+            with warehouse.connect(self.path, read_only=True) as con:
+                yield con
+            return
+        # the lock keeps a run started from the UI and a `parwatch run` off the same file
+        with warehouse.writer_lock(Path(self.path)), warehouse.connect(self.path) as con:
+            warehouse.create_tables(con)
             yield con
 
 

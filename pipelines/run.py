@@ -13,18 +13,17 @@ next run discards the killed run's working copy.
 
 from __future__ import annotations
 
-import fcntl
 import json
 import os
 import shutil
 import sys
 import time
 import uuid
-from contextlib import contextmanager, redirect_stderr, redirect_stdout
+from contextlib import redirect_stderr, redirect_stdout
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
-from typing import Callable, Iterator
+from typing import Callable
 
 import dagster as dg
 
@@ -33,10 +32,6 @@ from pipelines.automation import export_date_range, range_tags
 from pipelines.console import progress_logger
 from pipelines.landing import LOCAL, discover
 from pipelines.keys import pii_key
-
-
-class WarehouseBusy(RuntimeError):
-    """Another run is writing the same warehouse file."""
 
 
 @dataclass
@@ -53,31 +48,6 @@ class RunSummary:
     checks_passed: int = 0
     checks_failed: list[str] = field(default_factory=list)
     failed_steps: list[str] = field(default_factory=list)
-
-
-@contextmanager
-def writer_lock(warehouse: Path) -> Iterator[None]:
-    """One writer per warehouse file: a second run refuses at once with a clear message."""
-    lock_path = warehouse.with_name(warehouse.name + ".lock")
-    lock_path.parent.mkdir(parents=True, exist_ok=True)
-    with open(lock_path, "a+") as handle:
-        try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            handle.seek(0)
-            holder = handle.read().strip() or "another process"
-            raise WarehouseBusy(f"{warehouse} is being written by {holder}; this run did not start. "
-                                "Run again when it has finished.") from None
-        handle.seek(0)
-        handle.truncate()
-        handle.write(f"parwatch run pid {os.getpid()} since {datetime.now():%Y-%m-%d %H:%M:%S}")
-        handle.flush()
-        try:
-            yield
-        finally:
-            handle.seek(0)
-            handle.truncate()
-            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 def working_copy(warehouse: Path) -> Path:
@@ -128,7 +98,7 @@ def run_pipeline(landing: Path, warehouse: Path, as_of: str | None = None,
     console = sys.stdout
     log = log or (lambda line: print(line, file=console, flush=True))
     started, started_at = time.monotonic(), datetime.now()
-    with writer_lock(warehouse):
+    with wh.writer_lock(warehouse):
         files = discover(landing)
         span = export_date_range(files) or (datetime.now(LOCAL).date(),) * 2
         log(f"Landing {landing}: {len(files)} files, export dates {span[0]} .. {span[1]}")

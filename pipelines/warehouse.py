@@ -6,7 +6,10 @@ the Dagster definitions route every asset that writes through one concurrency po
 
 from __future__ import annotations
 
+import fcntl
+import os
 from contextlib import contextmanager
+from datetime import datetime
 from pathlib import Path
 from typing import Iterator
 
@@ -103,9 +106,45 @@ def scalar(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = None)
     return rows[0][0] if rows else None
 
 
+class WarehouseBusy(RuntimeError):
+    """Another run is writing the same warehouse file."""
+
+
+@contextmanager
+def writer_lock(warehouse: Path) -> Iterator[None]:
+    """One writer per warehouse file: a second run refuses at once with a clear message."""
+    lock_path = warehouse.with_name(warehouse.name + ".lock")
+    lock_path.parent.mkdir(parents=True, exist_ok=True)
+    with open(lock_path, "a+") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            handle.seek(0)
+            holder = handle.read().strip() or "another process"
+            raise WarehouseBusy(f"{warehouse} is being written by {holder}; this run did not start. "
+                                "Run again when it has finished.") from None
+        handle.seek(0)
+        handle.truncate()
+        handle.write(f"parwatch run pid {os.getpid()} since {datetime.now():%Y-%m-%d %H:%M:%S}")
+        handle.flush()
+        try:
+            yield
+        finally:
+            handle.seek(0)
+            handle.truncate()
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+# DuckDB takes 80% of RAM by default; capped, it spills to disk instead and the run's peak memory
+# stays bounded whatever the batch (PARWATCH_DUCKDB_MEMORY_LIMIT, e.g. 1GB, 512MB).
+MEMORY_LIMIT = os.environ.get("PARWATCH_DUCKDB_MEMORY_LIMIT", "1GB")
+
+
 @contextmanager
 def connect(path: Path | str, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
-    con = duckdb.connect(str(path), read_only=read_only)
+    con = duckdb.connect(str(path), read_only=read_only,
+                         config={"memory_limit": MEMORY_LIMIT, "preserve_insertion_order": False})
+    con.execute("set enable_progress_bar = false")  # it would write to the terminal, past the log
     try:
         yield con
     finally:
