@@ -180,7 +180,8 @@ def load_file(con: duckdb.DuckDBPyConnection, landed: LandedFile, run_id: str, p
                 _stage(con, source, buffered, landed, sha256, run_id, first=not scratch)
                 staged, scratch = staged + sum(c.rows.height for c in buffered), True
                 buffered = []
-                progress(f"{landed.relative}: {outcome.rows_read:,} rows read")
+                if chunk is not None:  # a large file's progress, every STAGE_ROWS rows
+                    progress(f"{landed.relative}: {outcome.rows_read:,} rows read")
         con.execute("begin transaction")
         in_transaction = True
         outcome.rows_loaded = _publish_staged(con, source, landed, sha256, run_id) if scratch else 0

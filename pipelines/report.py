@@ -112,7 +112,7 @@ def trend_chart(warehouse: Path, out: Path) -> Path | None:
     axis.set_ylabel("% of dossiers")
     axis.set_ylim(0, 100)
     axis.set_title("ParWatch: tỷ lệ theo tháng (monthly rates, whole province)")
-    axis.legend(loc="lower left", fontsize=8)
+    axis.legend(loc="center right", fontsize=8)
     axis.grid(alpha=0.3)
     figure.autofmt_xdate()
     out.parent.mkdir(parents=True, exist_ok=True)
