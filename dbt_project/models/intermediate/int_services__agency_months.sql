@@ -8,8 +8,7 @@ with alive as (
         dossier.agency_code
     from {{ ref('int_services__months') }} as month
     inner join {{ ref('int_services__dossiers') }} as dossier
-        on dossier.received_at < month.period_end
-        and (dossier.ended_at is null or dossier.ended_at >= month.period_start)
+        on {{ alive_in_period('dossier', 'month') }}
 )
 
 select

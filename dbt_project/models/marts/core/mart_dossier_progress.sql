@@ -25,8 +25,7 @@ in_period as (
         dossiers.due_at < periods.period_end or dossiers.apology_issued as is_overdue
     from {{ ref('int_periods') }} as periods
     inner join dossiers
-        on dossiers.received_at < periods.period_end
-        and (dossiers.ended_at is null or dossiers.ended_at >= periods.period_start)
+        on {{ alive_in_period('dossiers', 'periods') }}
 ),
 
 counts as (

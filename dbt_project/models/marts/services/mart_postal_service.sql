@@ -23,8 +23,7 @@ dossier_counts as (
         ) as results_returned_by_post
     from months
     inner join dossiers
-        on dossiers.received_at < months.period_end
-        and (dossiers.ended_at is null or dossiers.ended_at >= months.period_start)
+        on {{ alive_in_period('dossiers', 'months') }}
     group by all
 ),
 
