@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -100,6 +101,14 @@ def discover(landing: Path) -> list[LandedFile]:
 
 
 def sha256_of(path: Path) -> str:
+    """The file's content hash, read once per process for a given size and modification time
+    (the run's planner and the ingestion assets both need it)."""
+    stat = path.stat()
+    return _content_hash(str(path), stat.st_size, stat.st_mtime_ns)
+
+
+@lru_cache(maxsize=65_536)
+def _content_hash(path: str, size: int, mtime_ns: int) -> str:
     digest = hashlib.sha256()
     with open(path, "rb") as handle:
         for block in iter(lambda: handle.read(1 << 20), b""):
