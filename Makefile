@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 export DAGSTER_HOME := $(CURDIR)/dagster_home
 
-.PHONY: install demo test dev docs bench lock clean dbt-manifest
+.PHONY: install demo test dev docs bench lock clean dbt-manifest system-packages
 
 # The virtualenv, from the pinned lock file (requirements.lock, made by `make lock`).
 $(INSTALLED): requirements.lock pyproject.toml
@@ -24,7 +24,14 @@ dbt-manifest:  ## parse the dbt project once, as dagster-dbt recommends for depl
 demo: install  ## generate a sample province and run the whole pipeline on it
 	$(BIN)/parwatch demo --data data
 
-test: install  ## the whole test suite
+# Debian packages the tests drive for real (a browser, an SSH server...), one per line in
+# system-packages.txt; installed with apt-get when missing (CI and developers run as root).
+system-packages:
+	@missing=$$(grep -v '^#' system-packages.txt | while read -r p; do [ -z "$$p" ] || dpkg -s "$$p" >/dev/null 2>&1 || echo "$$p"; done); \
+	if [ -n "$$missing" ]; then echo "installing: $$missing"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing >/dev/null; fi
+
+test: install system-packages  ## the whole test suite
 	$(BIN)/python -m pytest -n 2 --dist loadfile
 
 dev: install  ## the Dagster UI on the same definitions (http://localhost:3000)
