@@ -18,7 +18,7 @@ from pipelines.schemas import LANDING_FOLDERS
 
 SCHEMES = ("sftp", "http", "https", "file")
 SECRETS_FILE_ENV = "PARWATCH_PULL_SECRETS"
-_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,40}$")
+_NAME = re.compile(r"^[a-z][a-z0-9_]{0,40}$")  # also a Dagster asset, job and schedule name
 
 
 class SourceError(ValueError):
@@ -48,7 +48,7 @@ class PullSource:
         if parts.scheme != "file" and not parts.hostname:
             raise SourceError(f"{self.label}: no host in the URL")
         if self.name is not None and not _NAME.match(self.name):
-            raise SourceError(f"source name {self.name!r}: use lower-case letters, digits, '-' and '_'")
+            raise SourceError(f"source name {self.name!r}: use lower-case letters, digits and '_', starting with a letter")
         if self.into is not None and self.into not in LANDING_FOLDERS:
             raise SourceError(f"{self.label}: into {self.into!r} is not a landing folder "
                               f"({', '.join(LANDING_FOLDERS)})")
@@ -69,7 +69,7 @@ class PullSource:
 
     def env_name(self, field: str) -> str:
         """PARWATCH_PULL_<NAME>_<FIELD> for a configured source, PARWATCH_PULL_<FIELD> for a bare URL."""
-        middle = f"{self.name.upper().replace('-', '_')}_" if self.name else ""
+        middle = f"{self.name.upper()}_" if self.name else ""
         return f"PARWATCH_PULL_{middle}{field}"
 
 
