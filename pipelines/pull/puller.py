@@ -65,8 +65,16 @@ class PullReport:
         return not self.failed
 
 
+def _cause(error: BaseException) -> BaseException:
+    """fsspec's HTTP filesystem reports any failure to stat a URL as FileNotFoundError from the real one."""
+    while isinstance(error, FileNotFoundError) and error.__cause__ is not None:
+        error = error.__cause__
+    return error
+
+
 def describe(error: BaseException, source: PullSource) -> str:
     """One line a person can act on, never a secret (URLs hold none: passwords in URLs are refused)."""
+    error = _cause(error)
     host = source.url.split("/")[2] if "://" in source.url else source.url
     if isinstance(error, (NotAListing, UnsafePath, Incomplete, Changed, NoLandingFolder, SourceError)):
         return str(error)
@@ -92,6 +100,7 @@ def describe(error: BaseException, source: PullSource) -> str:
 
 
 def _retryable(error: BaseException) -> bool:
+    error = _cause(error)
     if isinstance(error, (paramiko.AuthenticationException, FileNotFoundError, PermissionError, Changed)):
         return False
     if isinstance(error, aiohttp.ClientResponseError):

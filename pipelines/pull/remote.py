@@ -190,6 +190,9 @@ class HttpRemote(Remote):
         return HTTPFileSystem(simple_links=False, client_kwargs=client, headers=headers,
                               skip_instance_cache=True)
 
+    def open(self, file: RemoteFile) -> BinaryIO:
+        return self.fs.open(file.location, "rb", block_size=0)  # one streamed GET, no range requests
+
     @property
     def root(self) -> str:
         parts = urlsplit(self.source.url)

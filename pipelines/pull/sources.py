@@ -43,7 +43,8 @@ class PullSource:
             raise SourceError(f"{self.label}: unsupported URL scheme {parts.scheme!r} "
                               f"(expected {', '.join(s + '://' for s in SCHEMES)})")
         if parts.password is not None:
-            raise SourceError(f"{self.label}: a password in the URL is refused; put it in an environment "
+            shown = self.name or parts._replace(netloc=parts.netloc.replace(f":{parts.password}@", ":…@")).geturl()
+            raise SourceError(f"{shown}: a password in the URL is refused; put it in an environment "
                               f"variable ({self.env_name('PASSWORD')}) or the secrets file")
         if parts.scheme != "file" and not parts.hostname:
             raise SourceError(f"{self.label}: no host in the URL")
