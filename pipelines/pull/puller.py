@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TypeVar
+from urllib.parse import urlsplit
 
 import aiohttp
 import paramiko
@@ -75,7 +76,8 @@ def _cause(error: BaseException) -> BaseException:
 def describe(error: BaseException, source: PullSource) -> str:
     """One line a person can act on, never a secret (URLs hold none: passwords in URLs are refused)."""
     error = _cause(error)
-    host = source.url.split("/")[2] if "://" in source.url else source.url
+    parts = urlsplit(source.url)
+    host = f"{parts.hostname}:{parts.port}" if parts.port else parts.hostname or source.url
     if isinstance(error, (NotAListing, UnsafePath, Incomplete, Changed, NoLandingFolder, SourceError)):
         return str(error)
     if isinstance(error, paramiko.AuthenticationException):
@@ -90,7 +92,8 @@ def describe(error: BaseException, source: PullSource) -> str:
         return f"{host} did not answer within {source.timeout_seconds:g} s"
     if isinstance(error, FileNotFoundError):
         return f"not found on {host} (vanished?)"
-    if isinstance(error, (aiohttp.ClientConnectorError, socket.gaierror)) or (
+    if isinstance(error, (aiohttp.ClientConnectorError, socket.gaierror,
+                          paramiko.ssh_exception.NoValidConnectionsError)) or (
             isinstance(error, OSError) and error.errno in (errno.ECONNREFUSED, errno.EHOSTUNREACH,
                                                            errno.ENETUNREACH, errno.ECONNRESET)):
         return f"cannot reach {host}: {error.strerror or error}"
