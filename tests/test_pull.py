@@ -315,3 +315,13 @@ def test_each_configured_source_is_a_dagster_asset_with_its_job_and_schedule(rem
 
     failed = defs.resolve_job_def("pull_gone").execute_in_process(raise_on_error=False)
     assert not failed.success and "is not a folder" in str(failed.all_events)
+
+
+def test_the_pull_library_imports_no_dagster():
+    import ast
+
+    for module in (REPO / "pipelines" / "pull").glob("*.py"):
+        tree_ = ast.parse(module.read_text())
+        imported = {alias.name for node in ast.walk(tree_) if isinstance(node, ast.Import) for alias in node.names}
+        imported |= {node.module for node in ast.walk(tree_) if isinstance(node, ast.ImportFrom) and node.module}
+        assert not {name for name in imported if name.split(".")[0] in ("dagster", "assets")}, module
