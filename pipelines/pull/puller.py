@@ -162,7 +162,7 @@ def _download(remote, file: RemoteFile, partial: Path, on_bytes: Callable[[int],
             done += len(chunk)
             on_bytes(done)
         out.flush()
-        os.fsync(out.fileno())
+        os.fdatasync(out.fileno())  # the data is on disk before the file gets its final name
     if file.size is not None and done != file.size:
         raise Incomplete(f"{file.relative}: received {done:,} bytes of {file.size:,}")
     if file.checksum:
@@ -238,6 +238,7 @@ def _pull_files(source: PullSource, landing: Path, report: PullReport, progress:
             if notable or number % PROGRESS_EVERY == 0 or number == len(files):
                 progress.line(f"{label}: {text}")
     finally:
+        state.save()
         remote.close()
 
 

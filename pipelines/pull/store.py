@@ -6,8 +6,9 @@ file, so a landed file is never overwritten and a name is either absent or whole
 that changed lands under a new version name that keeps its export date (`x_20250301.v2.csv`).
 
 What each source has landed is remembered in `<landing>/.pull/<source>.json` (remote name, size,
-modification time or ETag, content hash, landed name), written atomically; it saves downloads and
-is always checked against the landed file's hash, so a lost or stale state costs only time.
+modification time or ETag, content hash, landed name), written atomically every second and at the
+end; it saves downloads and is always checked against the landed file's hash, so a lost or stale
+state costs only time. The data of a download is flushed to disk before it gets its final name.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from __future__ import annotations
 import fcntl
 import json
 import os
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path, PurePosixPath
@@ -95,26 +97,20 @@ def land(partial: Path, target: Path, sha256: str) -> tuple[Path, bool]:
             if sha256_of(candidate) == sha256:
                 return candidate, False
             continue
-        _fsync_dir(candidate.parent)
         return candidate, True
     raise RuntimeError(f"{target}: {MAX_VERSIONS} versions already landed")
-
-
-def _fsync_dir(folder: Path) -> None:
-    fd = os.open(folder, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 class PullState:
     """What a source has landed: remote name -> size, version, sha256, landed (relative path)."""
 
+    SAVE_EVERY_SECONDS = 1.0  # a kill loses at most this much of the state: those files are re-read, not re-landed
+
     def __init__(self, landing: Path, source_key: str) -> None:
         self.landing = landing
         self.path = landing / STATE_FOLDER / f"{source_key}.json"
         self.files: dict[str, dict] = json.loads(self.path.read_text())["files"] if self.path.exists() else {}
+        self.saved = time.monotonic()
 
     def unchanged(self, file: RemoteFile) -> bool:
         """The remote file is the one already landed: same size and version, and the landed file
@@ -128,9 +124,14 @@ class PullState:
     def record(self, file: RemoteFile, sha256: str, landed: Path) -> None:
         self.files[file.relative] = {"size": file.size, "version": file.version, "sha256": sha256,
                                      "landed": landed.relative_to(self.landing).as_posix()}
+        if time.monotonic() - self.saved >= self.SAVE_EVERY_SECONDS:
+            self.save()
+
+    def save(self) -> None:
         temporary = self.path.with_suffix(".json.tmp")
         temporary.write_text(json.dumps({"files": self.files}, indent=0, sort_keys=True))
         os.replace(temporary, self.path)
+        self.saved = time.monotonic()
 
 
 @contextmanager
