@@ -8,6 +8,7 @@ import hashlib
 import json
 import os
 import random
+import re
 import signal
 import subprocess
 import sys
@@ -209,6 +210,17 @@ def test_a_server_killed_mid_transfer_leaves_nothing_and_the_next_pull_completes
     with HttpServer(remote) as server:
         report = pull(quick(server.url, **source), landing)
     assert report.ok and tree(landing)["hoso/hoso_H26_20250310.csv"] == big.read_bytes()
+
+
+def test_a_large_download_shows_its_bytes_and_the_files_as_it_goes(remote, landing):
+    (remote / "hoso/hoso_H26_20250312.csv").write_bytes(b"MaHoSo\n" + b"H26.12345678\n" * 1_000_000)  # 13 MB
+    lines: list[str] = []
+    with HttpServer(remote, "--rate", "2000000") as server:  # about 7 s
+        assert pull(quick(server.url, name="portal"), landing, log=lines.append).ok
+    during = [line for line in lines if "hoso/hoso_H26_20250312.csv: " in line and "MiB/s" in line]
+    assert during and all(re.match(r"^\d\d:\d\d:\d\d  pull/portal +\[5/5\] hoso/hoso_H26_20250312.csv: "
+                                   r"[\d.]+/12\.4 MiB \([\d.]+ MiB/s\)$", line) for line in during), lines
+    assert re.match(r"^\d\d:\d\d:\d\d  pull/portal +finished: landed 5 \(12\.4 MiB", lines[-1])
 
 
 def test_a_slow_server_times_out_with_a_clear_message(remote, landing):
