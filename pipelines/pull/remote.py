@@ -7,6 +7,7 @@ no '..', no absolute or empty parts, no links followed, nothing outside the sour
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import json
 import posixpath
@@ -18,6 +19,7 @@ from urllib.parse import unquote, urljoin, urlsplit
 
 import aiohttp
 import paramiko
+from fsspec.asyn import sync
 from fsspec.implementations.http import HTTPFileSystem
 from fsspec.implementations.local import LocalFileSystem
 from fsspec.implementations.sftp import SFTPFileSystem
@@ -26,6 +28,7 @@ from pipelines.landing import _NOT_EXPORTS, _PARTIAL_SUFFIXES
 from pipelines.pull.sources import Credentials, PullSource
 
 MAX_DEPTH = 8  # folders below the source's root an HTTP listing is followed into
+HEAD_BATCH = 16  # HEAD requests of a listing in flight at once
 
 
 class NotAListing(Exception):
@@ -211,6 +214,7 @@ class HttpRemote(Remote):
         return files, left_out
 
     def _walk(self, url: str, depth: int, files: list, left_out: list) -> None:
+        found = []
         for link in self.fs.ls(url, detail=False):  # fsspec keeps only links below `url`
             name = unquote(link[len(self.root):]).rstrip("/")
             try:
@@ -218,11 +222,13 @@ class HttpRemote(Remote):
             except UnsafePath as error:
                 left_out.append((name, str(error)))
                 continue
-            if link.endswith("/"):
-                if depth < MAX_DEPTH:
-                    self._walk(link, depth + 1, files, left_out)
-                continue
-            head = self.fs.info(link)
+            if not link.endswith("/"):
+                found.append((name, link))
+            elif depth < MAX_DEPTH:
+                self._walk(link, depth + 1, files, left_out)
+        # one HEAD per file (size, ETag, Last-Modified), on fsspec's event loop, several at once
+        heads = sync(self.fs.loop, _heads, self.fs, [link for _, link in found])
+        for (name, link), head in zip(found, heads):
             files.append(RemoteFile(name, link, head.get("size"), head.get("ETag") or head.get("Last-Modified"),
                                     _http_date(head.get("Last-Modified")), _content_md5(head)))
 
@@ -254,6 +260,17 @@ class HttpRemote(Remote):
             version = entry.get("version") or (checksum and checksum[1]) or entry.get("modified")
             files.append(RemoteFile(name, location, entry.get("size"), version, modified, checksum))
         return files, left_out
+
+
+async def _heads(fs: HTTPFileSystem, links: list[str]) -> list[dict]:
+    """fs.info of every link (fsspec's async form), HEAD_BATCH at a time."""
+    limit = asyncio.Semaphore(HEAD_BATCH)
+
+    async def head(link: str) -> dict:
+        async with limit:
+            return await fs._info(link)
+
+    return await asyncio.gather(*(head(link) for link in links))
 
 
 def _http_date(value: str | None) -> datetime | None:
