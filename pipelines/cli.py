@@ -71,6 +71,9 @@ def _pull(args: argparse.Namespace) -> int:
 
     try:
         configured = {source.name: source for source in load_sources(Path(args.sources))}
+        unknown = [s for s in args.source or [] if s not in configured and "://" not in s]
+        if unknown:
+            raise SourceError(f"no source named {', '.join(unknown)} in {args.sources}")
         sources = [configured[s] if s in configured
                    else PullSource(url=s, into=args.into, settle_seconds=args.settle)
                    for s in args.source] if args.source else list(configured.values())

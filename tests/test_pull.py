@@ -265,6 +265,9 @@ def test_secrets_never_come_from_the_url_or_the_sources_file_and_the_secrets_fil
         load_sources(sources)
     assert main(["pull", "--source", "sftp://u:hunter2@h/x", "--landing", str(tmp_path)]) == 2
     assert "hunter2" not in capsys.readouterr().err
+    assert main(["pull", "--source", "vendor", "--sources", str(tmp_path / "none.yaml"),
+                 "--landing", str(tmp_path)]) == 2
+    assert "no source named vendor" in capsys.readouterr().err
 
     secrets = tmp_path / "secrets.yaml"
     secrets.write_text("vendor:\n  key_file: /keys/vendor\n  password: from-file\n")
