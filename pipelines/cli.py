@@ -1,4 +1,4 @@
-"""The `parwatch` command: run, generate, demo."""
+"""The `parwatch` command: run, pull, generate, demo."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from assets.marts import InvalidAsOf
 from pipelines.keys import MissingKey
 from pipelines.report import headline, trend_chart
 from pipelines.run import RunSummary, run_pipeline
+from pipelines.schemas import LANDING_FOLDERS
 from pipelines.warehouse import WarehouseBusy
 
 
@@ -63,6 +64,39 @@ def _generate(args: argparse.Namespace) -> None:
     print(f"Sample landing zone written to {args.out}: {result}")
 
 
+def _pull(args: argparse.Namespace) -> int:
+    """Pull the --source URLs or names (default: every source of the sources file); 0 when every
+    source was pulled whole, 1 when something failed, 2 when the pull could not start."""
+    from pipelines.pull import PullSource, SourceError, load_sources, pull
+
+    try:
+        configured = {source.name: source for source in load_sources(Path(args.sources))}
+        unknown = [s for s in args.source or [] if s not in configured and "://" not in s]
+        if unknown:
+            raise SourceError(f"no source named {', '.join(unknown)} in {args.sources}")
+        sources = [configured[s] if s in configured
+                   else PullSource(url=s, into=args.into, settle_seconds=args.settle)
+                   for s in args.source] if args.source else list(configured.values())
+        if args.into and any(source.into != args.into for source in sources):
+            raise SourceError("--into applies to a --source URL; set `into:` of a configured source "
+                              f"in {args.sources}")
+        if not sources:
+            raise SourceError(f"nothing to pull: give --source URL, or configure sources in {args.sources}")
+        if not Path(args.landing).is_dir():
+            raise FileNotFoundError(f"landing folder {args.landing} does not exist")
+    except (SourceError, FileNotFoundError) as error:
+        print(f"parwatch: {error}", file=sys.stderr)
+        return 2
+    reports = [pull(source, Path(args.landing), log=lambda line: print(line, flush=True))
+               for source in sources]
+    for report in reports:
+        for name, reason in report.failed:
+            print(f"  FAILED {report.source}: {name}: {reason}")
+    print(f"Pulled {sum(len(r.landed) for r in reports)} new files from {len(reports)} sources; "
+          f"{sum(1 for r in reports if not r.ok)} sources with failures")
+    return 0 if all(report.ok for report in reports) else 1
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="parwatch", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -72,6 +106,18 @@ def main(argv: list[str] | None = None) -> int:
     run.add_argument("--warehouse", required=True, help="the DuckDB file")
     run.add_argument("--as-of", dest="as_of", help="'YYYY-MM-DD HH:MM' local time; default: the end "
                      "of the latest export date among the loaded hoso files")
+
+    pull = commands.add_parser("pull", help="fetch new exports from SFTP / HTTP(S) / folder sources "
+                               "into the landing folder")
+    pull.add_argument("--source", action="append", help="sftp://user@host:port/path, http(s)://host/path/ "
+                      "(a listing or a JSON index), file:///path, or the name of a configured source; "
+                      "repeatable; default: every source of --sources")
+    pull.add_argument("--landing", required=True, help="the landing folder")
+    pull.add_argument("--into", choices=LANDING_FOLDERS, help="the landing folder of every file of a "
+                      "--source URL, when the remote folders are not hoso/, tientrinh/, ...")
+    pull.add_argument("--sources", default="sources.yaml", help="the sources file (default: sources.yaml)")
+    pull.add_argument("--settle", type=int, default=60, help="seconds a remote file must be left "
+                      "unmodified before it is pulled (default: 60)")
 
     gen = commands.add_parser("generate", help="write a sample province's landing zone")
     gen.add_argument("--out", required=True)
@@ -91,6 +137,8 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if args.command == "run":
         return _run(args)
+    if args.command == "pull":
+        return _pull(args)
     data = Path(args.data)
     print(f"Generating a sample province ({args.dossiers:,} dossiers) into {data / 'landing'} ...")
     _generate(argparse.Namespace(out=data / "landing", dossiers=args.dossiers, start=date(2025, 1, 1),
