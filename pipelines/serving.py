@@ -5,10 +5,10 @@ file. `open_read_only` is the one door: point it elsewhere and every reader foll
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator
 
 import duckdb
 import pandas as pd

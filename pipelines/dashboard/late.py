@@ -15,8 +15,8 @@ from pipelines.dashboard.tables import table
 
 ALL = "tat-ca"
 LABELS = {"dossier_code": "Mã hồ sơ", "agency_name": "Cơ quan", "procedure_name": "Thủ tục",
-          "received_at": "Ngày tiếp nhận", "due_at": "Ngày hẹn trả", "ended_at": "Ngày có kết quả",
-          "outcome": "Tình trạng", "days_late": "Số ngày làm việc trễ", "apology": "Đã xin lỗi",
+          "days_late": "Số ngày làm việc trễ", "outcome": "Tình trạng", "received_at": "Ngày tiếp nhận",
+          "due_at": "Ngày hẹn trả", "ended_at": "Ngày có kết quả", "apology": "Đã xin lỗi",
           "supplement_requests": "Lần yêu cầu bổ sung"}
 STATES = {"resolved": "đã giải quyết, quá hạn", "pending": "đang giải quyết, quá hạn"}
 

@@ -4,8 +4,8 @@ are read, and never audit.quarantine.raw_record (the rejected row holds personal
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
-from typing import Callable
 
 import pandas as pd
 
@@ -219,8 +219,11 @@ def refused_files(read: Read) -> pd.DataFrame:
 
 
 def quarantine_by_reason(read: Read) -> pd.DataFrame:
+    """Quarantined rows by reason, any quoted value in a reason replaced by '…': no value of a
+    rejected row is shown (it may be personal), and one reason groups all its values."""
     return read("""
-        select source, column_name, reason, count(*) as rows
+        select source, column_name, regexp_replace(reason, '''[^'']*''', '''…''', 'g') as reason,
+               count(*) as rows
         from audit.quarantine group by all order by rows desc, source, reason""")
 
 

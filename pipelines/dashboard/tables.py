@@ -36,7 +36,7 @@ def table(frame: pd.DataFrame, name: str, labels: dict[str, str], *, counts=(), 
                         rates=[labels[c] for c in rates if c in labels],
                         decimals=[labels[c] for c in decimals if c in labels],
                         times=[labels[c] for c in times if c in labels]),
-                 hide_index=True, height=height, key=f"table-{name}")
+                 hide_index=True, height=height, key=f"table-{name}", placeholder="–")
     data = _for_file(shown)
     left, right, _ = st.columns([1, 1, 6])
     left.download_button("Tải CSV", data=lambda: data.to_csv(index=False).encode("utf-8-sig"),

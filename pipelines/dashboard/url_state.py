@@ -4,7 +4,7 @@ change is written back as the option's plain value (a code, not its label)."""
 
 from __future__ import annotations
 
-from typing import Callable, Sequence
+from collections.abc import Callable, Sequence
 
 import streamlit as st
 
