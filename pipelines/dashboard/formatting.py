@@ -32,9 +32,10 @@ def percent(fraction) -> str:
 
 
 def timestamp(value) -> str:
+    """A moment as 26/03/2025 09:00, a date (or a moment at midnight) as 26/03/2025."""
     if _missing(value):
         return ""
-    if isinstance(value, datetime) or (isinstance(value, pd.Timestamp) and (value.hour or value.minute)):
+    if isinstance(value, datetime) and value.time() != datetime.min.time():
         return f"{value:%d/%m/%Y %H:%M}"
     return f"{value:%d/%m/%Y}"
 
