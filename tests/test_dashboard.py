@@ -279,7 +279,7 @@ def test_agency_page_shows_its_biểu_06_and_the_period_type_changes_it(server, 
     assert [(r[0], int(r[6])) for r in rows] == [(f"Quý {(q.month - 1) // 3 + 1}/{q.year}", total)
                                                  for q, _, _, total, *_ in quarters]
 
-    month, score, rating, rank = query(warehouse, """
+    _, score, rating, rank = query(warehouse, """
         select period_start, score, rating, rank_in_level from marts.mart_index_766
         where agency_code = ? order by period_start desc limit 1""", [PROVINCE])[0]
     heading = f"Sở Nội vụ: {score:.2f}".replace(".", ",") + f" điểm, xếp loại {rating}, hạng {rank}/"
