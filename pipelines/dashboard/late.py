@@ -58,6 +58,6 @@ def page() -> None:
     columns[1].metric("Đã giải quyết quá hạn", fmt.count(resolved), border=True)
     columns[2].metric("Đang giải quyết quá hạn", fmt.count(len(shown) - resolved), border=True)
     table(shown, "ho_so_tre_han", LABELS, counts=("days_late", "supplement_requests"),
-          times=("received_at", "due_at", "ended_at"), height=560)
+          times=("received_at", "due_at", "ended_at"), height=560 if len(shown) > 15 else "auto")
     st.caption("Số ngày trễ tính theo ngày làm việc, từ ngày hẹn trả đến ngày có kết quả (hoặc đến thời "
                "điểm số liệu với hồ sơ đang giải quyết). Bấm tiêu đề cột để sắp xếp.")

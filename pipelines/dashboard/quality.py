@@ -6,6 +6,7 @@ from __future__ import annotations
 import altair as alt
 import streamlit as st
 
+from pipelines.dashboard import formatting as fmt
 from pipelines.dashboard import queries as q
 from pipelines.dashboard.reader import cached_read
 from pipelines.dashboard.tables import table
@@ -52,16 +53,19 @@ def page() -> None:
 
     st.header("Kiểm tra chất lượng qua các lần chạy")
     checks = q.checks_over_time(cached_read)
+    checks["run"] = checks.run_id.str[:8]
+    checks["when"] = checks.checked_at.map(fmt.timestamp)
     if not checks.empty:
-        long = checks.melt("checked_at", ["passed", "failed"], "outcome", "checks")
+        long = checks.melt(["run", "when"], ["passed", "failed"], "outcome", "checks")
         long["outcome"] = long.outcome.map({"passed": "đạt", "failed": "không đạt"})
-        st.altair_chart(alt.Chart(long).mark_bar().encode(
-            x=alt.X("checked_at:T", title="Lần chạy", axis=alt.Axis(format="%d/%m %H:%M")),
+        st.altair_chart(alt.Chart(long).mark_bar(size=28).encode(
+            x=alt.X("when:N", title="Lần chạy", sort=None, axis=alt.Axis(labelAngle=0)),
             y=alt.Y("checks:Q", title="Số kiểm tra"),
             color=alt.Color("outcome:N", title=None, scale=alt.Scale(domain=["đạt", "không đạt"],
                                                                      range=["#2e7d32", "#c62828"]),
-                            legend=alt.Legend(orient="bottom"))), key="checks")
-    checks["run"] = checks.run_id.str[:8]
+                            legend=alt.Legend(orient="bottom")),
+            tooltip=[alt.Tooltip("run:N", title="Lần chạy"), alt.Tooltip("outcome:N", title="Kết quả"),
+                     alt.Tooltip("checks:Q", title="Số kiểm tra")]), key="checks")
     table(checks, "kiem_tra_theo_lan_chay",
           {"run": "Lần chạy", "checked_at": "Thời điểm", "passed": "Đạt", "failed": "Không đạt",
            "failed_blocking": "Không đạt (chặn)"},
