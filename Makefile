@@ -23,6 +23,8 @@ dbt-manifest:  ## parse the dbt project once, as dagster-dbt recommends for depl
 
 demo: install  ## generate a sample province and run the whole pipeline on it
 	$(BIN)/parwatch demo --data data
+	@echo ""
+	@echo "Open the inspectors' dashboard: $(BIN)/parwatch serve --warehouse data/warehouse.duckdb  (then http://127.0.0.1:8501/)"
 
 # Debian packages the tests drive for real (a browser, an SSH server...), one per line in
 # system-packages.txt; installed with apt-get when missing (CI and developers run as root).
@@ -34,7 +36,10 @@ system-packages:
 test: install system-packages  ## the whole test suite
 	$(BIN)/python -m pytest -n 2 --dist loadfile
 
-dev: install  ## the Dagster UI on the same definitions (http://localhost:3000)
+# The Dagster UI and the dashboard together; Ctrl-C stops both.
+dev: install  ## the Dagster UI (http://localhost:3000) and the dashboard (http://127.0.0.1:8501)
+	$(BIN)/parwatch serve --warehouse data/warehouse.duckdb & dashboard=$$!; \
+	trap 'kill $$dashboard 2>/dev/null' EXIT INT TERM; \
 	PATH=$(CURDIR)/$(BIN):$$PATH PARWATCH_PII_KEY_FILE=$(CURDIR)/data/.pii_key $(BIN)/dagster dev -w workspace.yaml
 
 docs: install  ## the dbt docs site, in dbt_project/target/index.html

@@ -1,8 +1,9 @@
-"""The `parwatch` command: run, pull, generate, demo."""
+"""The `parwatch` command: run, pull, generate, demo, serve, export."""
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import warnings
 from datetime import date
@@ -95,6 +96,37 @@ def _pull(args: argparse.Namespace) -> int:
     print(f"Pulled {sum(len(r.landed) for r in reports)} new files from {len(reports)} sources; "
           f"{sum(1 for r in reports if not r.ok)} sources with failures")
     return 0 if all(report.ok for report in reports) else 1
+def _serve(args: argparse.Namespace) -> int:
+    """Replace this process by the dashboard's Streamlit server (its signals reach it directly)."""
+    from pipelines import dashboard
+
+    warehouse = Path(args.warehouse).resolve()
+    if not warehouse.exists():
+        print(f"parwatch: {warehouse} does not exist yet; the dashboard will show it once a run publishes it",
+              file=sys.stderr)
+    app = Path(dashboard.__file__).with_name("app.py")
+    command = [sys.executable, "-m", "streamlit", "run", str(app), "--server.port", str(args.port),
+               "--server.address", args.address, "--server.headless", "true",
+               "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none",
+               "--client.toolbarMode", "viewer", "--theme.base", "light"]
+    print(f"ParWatch dashboard on http://{args.address}:{args.port}/ (warehouse {warehouse}, read-only)",
+          flush=True)
+    os.execve(sys.executable, command, {**os.environ, dashboard.WAREHOUSE_ENV: str(warehouse)})
+    return 0  # not reached
+
+
+def _export(args: argparse.Namespace) -> int:
+    from pipelines.export import export
+    from pipelines.serving import WarehouseUnavailable
+
+    try:
+        rows = export(Path(args.warehouse), Path(args.to))
+    except WarehouseUnavailable as error:
+        print(f"parwatch: {error}", file=sys.stderr)
+        return 2
+    print(f"Exported {len(rows)} marts ({sum(rows.values()):,} rows) as Parquet to {args.to} "
+          f"(contract: {Path(args.to) / 'README.md'})")
+    return 0
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -131,7 +163,20 @@ def main(argv: list[str] | None = None) -> int:
     demo.add_argument("--data", default="data", help="folder for landing/ and warehouse.duckdb")
     demo.add_argument("--dossiers", type=int, default=20_000)
 
+    serve = commands.add_parser("serve", help="the inspectors' dashboard on the published warehouse")
+    serve.add_argument("--warehouse", required=True, help="the DuckDB file `parwatch run` publishes")
+    serve.add_argument("--port", type=int, default=8501)
+    serve.add_argument("--address", default="127.0.0.1")
+
+    export = commands.add_parser("export", help="write every mart as Parquet for BI tools")
+    export.add_argument("--warehouse", required=True, help="the DuckDB file `parwatch run` publishes")
+    export.add_argument("--to", required=True, help="the folder to write (one sub-folder per mart)")
+
     args = parser.parse_args(argv)
+    if args.command == "serve":
+        return _serve(args)
+    if args.command == "export":
+        return _export(args)
     if args.command == "generate":
         _generate(args)
         return 0
