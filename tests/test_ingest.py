@@ -103,7 +103,7 @@ def test_refused_files_say_why_and_never_stop_the_others(tmp_path):
     assert missing[0] == "refused" and "due_at" not in missing[1] and "NgayTiepNhan" in missing[1]
     assert files["hoso/hoso_H26_20250317.csv"][0] == "refused"
     assert files["hoso/hoso_H26_20250318.pdf"][:2] == (
-        "refused", "unsupported file type '.pdf' for hoso: expected .csv, .xlsx, .json, .ndjson")
+        "refused", "unsupported file type '.pdf' for hoso: expected .csv, .xlsx, .xls, .json, .ndjson")
     assert files["hoso/hoso_H26_29990101.csv"][0] == "refused" and "2999-01-01" in files["hoso/hoso_H26_29990101.csv"][1]
 
 
