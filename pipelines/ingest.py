@@ -13,10 +13,10 @@ skipped; the same (path, bytes) already recorded is not looked at again, so a re
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from itertools import chain
-from typing import Callable
 
 import duckdb
 import polars as pl
@@ -27,7 +27,6 @@ from pipelines.readers import FileRefused
 from pipelines.schemas import Source
 from pipelines.text import fold
 from pipelines.warehouse import raw_columns, scalar
-
 
 # Rows appended to the scratch tables at a time: about two DuckDB row groups, few commits, and
 # a bounded amount of data in memory whatever the file's size.

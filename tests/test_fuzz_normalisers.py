@@ -16,15 +16,20 @@ from datetime import datetime, timedelta
 import polars as pl
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from test_readers import HEADER, to_cp1258
 
 from pipelines.normalise import Catalogues, resolve_headers
 from pipelines.parsing import (
-    lookup_label, parse_datetime, parse_money, parse_vocabulary, s10_valid, unparsed,
+    lookup_label,
+    parse_datetime,
+    parse_money,
+    parse_vocabulary,
+    s10_valid,
+    unparsed,
 )
 from pipelines.readers import read_records
 from pipelines.schemas import HOSO, SOURCES, VOCABULARIES
 from pipelines.text import clean_expr, fold, fold_expr
-from test_readers import HEADER, to_cp1258
 
 FUZZ = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 
