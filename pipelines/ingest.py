@@ -57,18 +57,18 @@ def _unique_by_name(con: duckdb.DuckDBPyConnection, table: str, name: str, code:
     """Folded name -> code, for names that match exactly one code of a catalogue."""
     rows = con.execute(f"select {name}, {code} from {table} where {name} is not null and {code} is not null")
     codes: dict[str, set[str]] = {}
-    for value, found in rows.fetchall():
+    for value, found in rows.fetchall():  # fetched at once: a connection holds one pending result
         codes.setdefault(fold(value), set()).add(found)
     return {value: next(iter(found)) for value, found in codes.items() if len(found) == 1}
 
 
 def catalogues(con: duckdb.DuckDBPyConnection) -> Catalogues:
     """What the loaded catalogues tell exports that name procedures and agencies instead of coding them."""
-    codes = con.execute("select distinct agency_code from raw.danhmuc_donvi where agency_code is not null")
+    codes = con.execute("select distinct agency_code from raw.danhmuc_donvi where agency_code is not null").fetchall()
     return Catalogues(
         procedures_by_name=_unique_by_name(con, "raw.danhmuc_thutuc", "procedure_name", "procedure_code"),
         agencies_by_name=_unique_by_name(con, "raw.danhmuc_donvi", "agency_name", "agency_code"),
-        agency_codes={fold(code): code for (code,) in codes.fetchall()},
+        agency_codes={fold(code): code for (code,) in codes},
     )
 
 

@@ -121,12 +121,14 @@ def test_national_sync_record_with_its_nested_arrays(warehouse):
     assert (empty["due_at"], empty["fee_vnd"], empty["electronic_result"], empty["supplement_requests"]) == (
         None, None, None, 0)  # no appointment, no fee list (unknown, not 0), no result yet, no request
     assert (empty["agency_code"], empty["result_delivery"]) == (HUYEN, "desk")
+    paid = query(warehouse, "select paid_online from raw.hoso where dossier_code = ?", [f"{HUYEN}-240423-0004"])
+    assert paid == [(0,)]  # 3: a fee was requested and is not paid
     owner = query(warehouse, "select owner_key from raw.hoso where dossier_code = ?", [f"{SOTP}-240422-0003"])
     assert len(owner[0][0]) == 64  # DinhDanhCHS[].SoDinhDanh, hashed
 
 
 def test_camel_case_api_record(warehouse):
-    api = dossier(warehouse, f"{SOTP}-240415-0001")
+    api = dossier(warehouse, f"{SOTP}-240415-0001")  # no agency field: its code starts the dossier code
     assert (api["agency_code"], api["status"], api["result_delivery"], api["channel"]) == (SOTP, 10, "desk", 2)
     assert api["received_at"] == T("2024-04-15 08:30:00.123") and api["ended_at"] == T("2024-04-19 10:00:00.5")
     extra = query(warehouse, "select _extra->>'donViId', components_digitised from raw.hoso where dossier_code = ?",
