@@ -24,6 +24,9 @@ from pathlib import Path
 import pytest
 from conftest import ingest, query
 
+from pipelines.report import headline
+from pipelines.run import run_pipeline
+
 FIXTURES = Path(__file__).parent / "fixtures" / "real_shapes" / "landing"
 SOTP, HUYEN, XA, CENTRE = "000.00.16.H26", "000.31.31.H26", "000.01.31.H26", "000.99.99.H26"
 
@@ -217,3 +220,54 @@ def test_steps_in_the_systems_own_words(warehouse):
         ("handed_to_post", 9),  # Chuyển thông tin ... VNPost với mã vận đơn: EB…VN
         ("other", None),  # reported in audit.value_warnings
     ]
+
+
+# -- through the whole pipeline: readers, normalisers, GX checks, dbt, to the marts -----------------
+
+AS_OF = "2024-05-02 12:00:00"  # April 2024 is the latest complete month
+
+
+@pytest.fixture(scope="module")
+def marts(tmp_path_factory) -> Path:
+    root = tmp_path_factory.mktemp("real_shapes_marts")
+    shutil.copytree(FIXTURES, root / "landing")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("PARWATCH_PII_KEY", "test-key-for-parwatch-" + "x" * 20)
+        patch.delenv("DAGSTER_HOME", raising=False)
+        summary = run_pipeline(root / "landing", root / "wh.duckdb", as_of=AS_OF, log=lambda message: None)
+    assert summary.success, summary.failed_steps
+    return root / "wh.duckdb"
+
+
+def test_each_received_dossier_reaches_fct_dossiers_once(marts):
+    rows = query(marts, "select dossier_code, procedure_code, agency_code, outcome, timeliness, result_delivery, "
+                        "fee_vnd, electronic_result from marts.fct_dossiers order by dossier_code")
+    assert rows == [
+        # dossier                      procedure   agency  outcome     timeliness  delivery fee      e-result
+        (f"{XA}-240425-0007", "1.004227", XA, "resolved", "on_time", None, None, None),  # ended 10:00, due 17:00
+        (f"{XA}-240426-0008", "1.004227", XA, "pending", None, None, None, None),
+        (f"{SOTP}-240408-0012", "1.001612", SOTP, "pending", None, None, None, None),  # BIFF
+        (f"{SOTP}-240410-0009", "1.001612", SOTP, "resolved", "late", None, None, None),  # ended 18/4 > due 17/4
+        (f"{SOTP}-240415-0001", "1.001612", SOTP, "resolved", "early", "desk", 400_000, None),  # 19/4 < 22/4
+        (f"{SOTP}-240422-0003", "1.001612", SOTP, "resolved", "early", "post", 450_000, True),  # 26/4 < 29/4
+        (f"{HUYEN}-240402-0005", "2.000889", HUYEN, "resolved", "early", "post", None, None),  # returned 4/4 < 5/4
+        (f"{HUYEN}-240423-0004", "2.000889", HUYEN, "pending", None, "desk", None, None),
+        (f"{HUYEN}-240424-0006", "1.004227", HUYEN, "pending", None, "desk", None, None),
+        (f"{CENTRE}-240412-0011", "1.004227", CENTRE, "resolved", "early", "desk", 0, None),  # 16/4 < 17/4
+    ]
+
+
+def test_the_april_report_of_the_department(marts):
+    """Sở Tư pháp × 1.001612 in April: received 0012 (8/4, direct), 0009 (10/4, direct), 0001 (15/4,
+    online), 0003 (22/4, online); 0010 was quarantined. Resolved: 0001 and 0003 early, 0009 late;
+    0012 pending past its appointment of 15/4."""
+    row = query(marts, "select carried_over, received_online, received_direct, received_postal, received_total, "
+                       "resolved_early, resolved_on_time, resolved_late, stopped_total, pending_in_time, "
+                       "pending_overdue from marts.mart_dossier_progress where period_type = 'month' "
+                       "and period_start = '2024-04-01' and agency_code = ? and procedure_code = '1.001612'", [SOTP])
+    assert row == [(0, 2, 2, 0, 4, 2, 0, 1, 0, 0, 1)]
+
+
+def test_the_run_report_survives_an_agency_without_level(marts):
+    text = headline(marts)
+    assert "Tháng 04/2024" in text
