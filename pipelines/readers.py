@@ -537,27 +537,37 @@ def _json_table(read, shape: str) -> pl.DataFrame:
 
 
 def _ndjson_or_envelope(path: Path, source: Source) -> pl.DataFrame:
-    """NDJSON, or one object: a record, or an envelope (`{"data": [...]}`, `{"result": {"data":
-    [...]}}`) whose array of records is the table."""
-    try:
-        frame = pl.read_ndjson(path, infer_schema_length=None)
-        if frame.height != 1 or _score(frame.columns, _aliases(source)):
-            return frame
-    except pl.exceptions.PolarsError:
-        pass  # a pretty-printed object spans lines
+    """NDJSON (several lines, the first an object), or one object: a record, or an envelope
+    (`{"data": [...]}`, `{"result": {"data": [...]}}`) whose array of records is the table."""
+    with path.open("rb") as f:
+        first = f.readline()
+        second = next((line for line in f if line.strip()), b"")
+    if second and _is_object(first):
+        return _json_table(lambda: pl.read_ndjson(path, infer_schema_length=None), "NDJSON (one object per line)")
     try:
         with path.open("rb") as f:
             document = json.loads(f.read().decode("utf-8-sig"))
     except (UnicodeDecodeError, json.JSONDecodeError) as e:
         raise FileRefused(f"not a table: cannot read NDJSON (one object per line) or one JSON object ({e})") from None
-    found = _records_in(document, _aliases(source))
-    if found is None:
-        raise FileRefused(f"not a table: no array of records in the JSON object; found {_describe(document)}")
-    where, records = found
+    aliases = _aliases(source)
+    if isinstance(document, dict) and _score(list(document), aliases):
+        where, records = "(top)", [document]  # a single record
+    else:
+        found = _records_in(document, aliases)
+        if found is None:
+            raise FileRefused(f"not a table: no array of records in the JSON object; found {_describe(document)}")
+        where, records = found
     if not records:
         raise FileRefused(f"not a table: the array of records at '{where}' is empty")
     data = json.dumps(records, ensure_ascii=False).encode()
     return _json_table(lambda: pl.read_json(io.BytesIO(data), infer_schema_length=None), f"the array at '{where}'")
+
+
+def _is_object(line: bytes) -> bool:
+    try:
+        return isinstance(json.loads(line.decode("utf-8-sig")), dict)
+    except (UnicodeDecodeError, json.JSONDecodeError):
+        return False
 
 
 def _records_in(document: object, aliases: set[str]) -> tuple[str, list] | None:
