@@ -30,7 +30,7 @@ from xml.etree import ElementTree
 import fastexcel
 import numpy as np
 import polars as pl
-from lxml import etree, html
+from lxml import etree
 
 from pipelines.parsing import map_distinct
 from pipelines.schemas import Nested, Source
@@ -385,9 +385,9 @@ def _span(value: str | None) -> int:
     return int(value) if value and value.strip().isdigit() and 0 < int(value) <= _MAX_SPAN else 1
 
 
-def _table_rows(table: html.HtmlElement) -> list[list[str | None]]:
+def _table_rows(table: etree._Element) -> list[list[str | None]]:
     """A table's cells as a grid: a cell spanning rows or columns fills its top-left position and
-    leaves the others empty, as a merged cell reads in a workbook. `<br/>` separates words."""
+    leaves the others empty, as a merged cell reads in a workbook."""
     rows: list[list[str | None]] = []
     covered: dict[int, int] = {}  # column -> rows still covered by a rowspan from above
     for tr in table.iter("tr"):
@@ -396,9 +396,7 @@ def _table_rows(table: html.HtmlElement) -> list[list[str | None]]:
             if cell.tag not in ("td", "th"):
                 continue
             _skip_covered(row, covered)
-            for br in cell.iter("br"):
-                br.tail = " " + (br.tail or "")
-            text = cell.text_content().strip()
+            text = "".join(cell.itertext()).strip()
             width, height = _span(cell.get("colspan")), _span(cell.get("rowspan"))
             for offset in range(width):
                 if height > 1:
@@ -418,9 +416,13 @@ def _skip_covered(row: list[str | None], covered: dict[int, int]) -> None:
 
 def _read_html(path: Path, source: Source, chunk_rows: int) -> Iterator[pl.DataFrame]:
     try:
-        document = html.document_fromstring(_decode_page(path.read_bytes()))
-    except (etree.ParserError, ValueError) as e:
+        document = etree.fromstring(_decode_page(path.read_bytes()), etree.HTMLParser())
+    except (etree.LxmlError, ValueError) as e:
         raise FileRefused(f"not a readable HTML table: {e}") from None
+    if document is None:
+        raise FileRefused("not a table: the HTML page is empty")
+    for br in document.iter("br"):  # a line break inside a cell separates words
+        br.tail = " " + (br.tail or "")
     sheets = []
     for table in document.iter("table"):
         rows = _table_rows(table)
