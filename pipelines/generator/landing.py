@@ -336,16 +336,18 @@ def _write_catalogues(out: Path, start: date, days: int, clean: bool, summary: G
     overrides = _headed(catalogue.calendar_overrides(start, days).with_columns(
         pl.col("date").dt.strftime("%d/%m/%Y")), DANHMUC_NGAYNGHI)
     folder = out / "danhmuc"
+    thutuc = folder / f"thutuc_{stamp}{'.csv' if clean else '.xlsx'}"
     if clean:
-        write_table(folder / f"thutuc_{stamp}.csv", procedures, PORTAL_CSV)
+        write_table(thutuc, procedures, PORTAL_CSV)
     else:
-        write_xlsx(folder / f"thutuc_{stamp}.xlsx", procedures, Report(
+        write_xlsx(thutuc, procedures, Report(
             titles=("DANH MỤC THỦ TỤC HÀNH CHÍNH THUỘC THẨM QUYỀN GIẢI QUYẾT", ""),
             created=datetime(start.year, start.month, start.day)))
     write_table(folder / f"donvi_{stamp}.csv", agencies, PORTAL_CSV if clean else Shape("csv", encoding="utf-8-sig", separator=";"))
     write_table(folder / f"ngaynghi_{stamp}.csv", overrides, PORTAL_CSV)
-    summary.files["danhmuc"] += 3
-    summary.rows["danhmuc"] += procedures.height + agencies.height + overrides.height
+    summary.add([vendor.Written(f"danhmuc/{thutuc.name}", procedures.height),
+                 vendor.Written(f"danhmuc/donvi_{stamp}.csv", agencies.height),
+                 vendor.Written(f"danhmuc/ngaynghi_{stamp}.csv", overrides.height)])
 
 
 def _headed(frame: pl.DataFrame, source: Source) -> pl.DataFrame:
