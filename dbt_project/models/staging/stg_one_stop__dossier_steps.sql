@@ -5,6 +5,7 @@ with steps as (
         step_at,
         step,
         step_label,
+        step_status,
         unit_name,
         officer_title,
         step_due_at,
