@@ -165,11 +165,13 @@ def _write_vendor_shapes(out: Path, sim: Simulation, versions: pl.DataFrame, ste
     agencies = catalogue.agencies()
     procedures = catalogue.procedures()
     unit = pl.col("agency_code")
-    summary.add(vendor.write_api(out, versions.filter(unit.is_in(vendor.API_UNITS))))
-    summary.add(vendor.write_lists(out, versions.filter(unit.is_in(vendor.LIST_UNITS)), agencies))
+    # pulled once a week: API records and histories (every version), lists and sync (the week's state)
+    summary.add(vendor.write_api(out, vendor.weekly(versions.filter(unit.is_in(vendor.API_UNITS)))))
+    summary.add(vendor.write_lists(out, vendor.weekly(versions.filter(unit.is_in(vendor.LIST_UNITS)), "dossier_code"),
+                                   agencies))
     summary.add(vendor.write_dumps(out, versions.filter(unit.is_in(vendor.DUMP_UNITS))))
-    synced, sync_read = vendor.write_sync(out, versions.filter(unit.is_in(vendor.SYNC_UNITS)), sim.dossiers,
-                                          procedures.select("procedure_code", "field_code", "field_name"))
+    synced, sync_read = vendor.write_sync(out, vendor.weekly(versions.filter(unit.is_in(vendor.SYNC_UNITS)), "dossier_code"),
+                                          sim.dossiers, procedures.select("procedure_code", "field_code", "field_name"))
     summary.add(synced)
     cal = WorkCalendar(start, start + timedelta(days=days + 60))
     registers, register_read = vendor.write_registers(
@@ -181,12 +183,12 @@ def _write_vendor_shapes(out: Path, sim: Simulation, versions: pl.DataFrame, ste
     mine = _unit_of().is_in(history_units)
     history = vendor_services.real_steps(steps.filter(mine), sim.dossiers.filter(unit.is_in(history_units)),
                                          items.filter(mine), transactions.filter(mine))
-    summary.add(vendor_services.write_api_history(out, history.filter(_unit_of().is_in(vendor.API_UNITS))))
-    summary.add(vendor.write_sync_history(out, history.filter(_unit_of().is_in(vendor.SYNC_UNITS))))
+    summary.add(vendor_services.write_api_history(out, vendor.weekly(history.filter(_unit_of().is_in(vendor.API_UNITS)))))
+    summary.add(vendor.write_sync_history(out, vendor.weekly(history.filter(_unit_of().is_in(vendor.SYNC_UNITS)))))
     in_pieces = _unit_of().is_in(vendor.API_UNITS) & (pl.col("direction") == "Trả kết quả")
     summary.add(vendor_services.write_postal_pieces(out, items.filter(in_pieces), agencies))
     paid_here = _unit_of().is_in(vendor.API_UNITS)
-    summary.add(vendor_services.write_payment_pieces(out, transactions.filter(paid_here), agencies))
+    summary.add(vendor_services.write_payment_pieces(out, vendor.weekly(transactions.filter(paid_here)), agencies))
     summary.add(vendor_services.write_catalogues(out, start, days, start - timedelta(days=30)))
     return (versions.filter(~unit.is_in(vendor.SOLE_SOURCE_UNITS)), steps.filter(~mine),
             items.filter(~in_pieces), transactions.filter(~paid_here))

@@ -52,6 +52,13 @@ class Written:
     skipped: int = 0
 
 
+def weekly(frame: pl.DataFrame, latest_of: str | None = None) -> pl.DataFrame:
+    """A pull made once a week: the rows of the week land on the week's last export date; with
+    `latest_of`, only the week's latest row of each such key (a snapshot, rows in time order)."""
+    out = frame.with_columns(export_date=pl.col("export_date").max().over(pl.col("export_date").dt.truncate("1w")))
+    return out.unique([latest_of, "export_date"], keep="last", maintain_order=True) if latest_of else out
+
+
 def vendor_id(agency_code: str) -> str:
     """A vendor's internal unit id (`DonViId`): stable, and no agency code."""
     return str(uuid.UUID(hashlib.md5(agency_code.encode()).hexdigest()))
