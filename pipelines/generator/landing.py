@@ -74,10 +74,12 @@ class GenerationSummary:
     duplicate_files: list[str] = field(default_factory=list)  # same bytes as another file
     # the ground truth a load is checked against
     records: dict[str, int] = field(default_factory=dict)  # relative path -> records written (not titles)
-    skipped_rows: dict[str, int] = field(default_factory=dict)  # relative path -> group rows (not records)
+    # relative path -> rows inside the table that are not records (group rows, a column-number row)
+    skipped_rows: dict[str, int] = field(default_factory=dict)
     truth: pl.DataFrame | None = None  # every dossier's final state (the simulation's truth)
-    # dossiers whose newest version by the spec's rule is a row of a shape without updated_at that
-    # reads another status (a sync's 5/6/8 sent as 9, a register's status from its dates)
+    # dossiers whose newest version by the spec's rule is a row of a shape without updated_at (a
+    # register, a sync record): the marts show that row (status_read: the register's status by its
+    # dates, the sync's 5/6/8 sent as 9), not the fuller truth
     lossy_winners: pl.DataFrame | None = None
 
     def __repr__(self) -> str:
@@ -131,7 +133,7 @@ def generate(out: Path, dossiers: int = 20_000, start: date = date(2025, 1, 1), 
     if not clean:
         _write_refused_and_duplicate(out, versions, summary)
     say(f"done: {sum(summary.files.values())} files, bad rows {summary.bad_rows}, "
-        f"{0 if summary.lossy_winners is None else summary.lossy_winners.height} dossiers read with another status")
+        f"{0 if summary.lossy_winners is None else summary.lossy_winners.height} dossiers last seen in a shape without updated_at")
     return summary
 
 

@@ -424,11 +424,11 @@ def unknown_fees(dossiers: pl.DataFrame, paid_online: np.ndarray, transactions: 
 
 
 def lossy_winners(versions: pl.DataFrame, read: pl.DataFrame) -> pl.DataFrame:
-    """Rows of shapes without `updated_at` that the spec's rule makes a dossier's newest version
-    (no change after their export date), and whose status as read differs from the truth."""
+    """Dossiers whose newest version by the spec's rule is a row of a shape without `updated_at`
+    (no change after that file's export date): the marts show what that row says (its status as
+    read, nothing of the facts the shape lacks) rather than the truth of the fuller exports."""
     last = versions.sort("updated_at").group_by("dossier_code").agg(
         last_change=pl.col("export_date").max(), status=pl.col("status").last())
     return (read.join(last, on="dossier_code").filter(pl.col("export_date") >= pl.col("last_change"))
-            .sort("export_date").unique("dossier_code", keep="last")
-            .filter(pl.col("status_read") != pl.col("status"))
+            .sort("export_date", "path").unique("dossier_code", keep="last")
             .select("dossier_code", "path", "status_read", "status").sort("dossier_code"))
