@@ -9,8 +9,8 @@ from datetime import date
 
 import polars as pl
 import pytest
-
 from conftest import query
+
 from pipelines.generator import generate
 from pipelines.run import run_pipeline
 
