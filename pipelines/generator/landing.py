@@ -167,8 +167,8 @@ def _write_vendor_shapes(out: Path, sim: Simulation, versions: pl.DataFrame, ste
     agencies = catalogue.agencies()
     procedures = catalogue.procedures()
     unit = pl.col("agency_code")
-    # pulled once a week: API records and histories (every version), lists and sync (the week's state)
-    summary.add(vendor.write_api(out, vendor.weekly(versions.filter(unit.is_in(vendor.API_UNITS)))))
+    # pulled once a week: the dossiers as they stood at the week's end, histories and payments whole
+    summary.add(vendor.write_api(out, vendor.weekly(versions.filter(unit.is_in(vendor.API_UNITS)), "dossier_code")))
     summary.add(vendor.write_lists(out, vendor.weekly(versions.filter(unit.is_in(vendor.LIST_UNITS)), "dossier_code"),
                                    agencies))
     summary.add(vendor.write_dumps(out, versions.filter(unit.is_in(vendor.DUMP_UNITS))))
