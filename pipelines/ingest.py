@@ -13,10 +13,10 @@ skipped; the same (path, bytes) already recorded is not looked at again, so a re
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from itertools import chain
-from typing import Callable
 
 import duckdb
 import polars as pl
@@ -27,7 +27,6 @@ from pipelines.readers import FileRefused
 from pipelines.schemas import Source
 from pipelines.text import fold
 from pipelines.warehouse import raw_columns, scalar
-
 
 # Rows appended to the scratch tables at a time: about two DuckDB row groups, few commits, and
 # a bounded amount of data in memory whatever the file's size.
@@ -58,18 +57,18 @@ def _unique_by_name(con: duckdb.DuckDBPyConnection, table: str, name: str, code:
     """Folded name -> code, for names that match exactly one code of a catalogue."""
     rows = con.execute(f"select {name}, {code} from {table} where {name} is not null and {code} is not null")
     codes: dict[str, set[str]] = {}
-    for value, found in rows.fetchall():
+    for value, found in rows.fetchall():  # fetched at once: a connection holds one pending result
         codes.setdefault(fold(value), set()).add(found)
     return {value: next(iter(found)) for value, found in codes.items() if len(found) == 1}
 
 
 def catalogues(con: duckdb.DuckDBPyConnection) -> Catalogues:
     """What the loaded catalogues tell exports that name procedures and agencies instead of coding them."""
-    codes = con.execute("select distinct agency_code from raw.danhmuc_donvi where agency_code is not null")
+    codes = con.execute("select distinct agency_code from raw.danhmuc_donvi where agency_code is not null").fetchall()
     return Catalogues(
         procedures_by_name=_unique_by_name(con, "raw.danhmuc_thutuc", "procedure_name", "procedure_code"),
         agencies_by_name=_unique_by_name(con, "raw.danhmuc_donvi", "agency_name", "agency_code"),
-        agency_codes={fold(code): code for (code,) in codes.fetchall()},
+        agency_codes={fold(code): code for (code,) in codes},
     )
 
 

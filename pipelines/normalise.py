@@ -92,7 +92,8 @@ class NormalisedChunk:
 
 
 def resolve_headers(headers: list[str], source: Source, catalogues: Catalogues | None = None) -> HeaderMap:
-    """Match headers to canonical columns (a column's first alias present wins); refuse the file
+    """Match headers to canonical columns (a flattened nested value, else the first alias present);
+    refuse the file
     when a required column is missing and no fallback can supply it."""
     by_fold: dict[str, str] = {}
     for header in headers:
@@ -100,8 +101,11 @@ def resolve_headers(headers: list[str], source: Source, catalogues: Catalogues |
     columns: dict[str, str] = {}
     for column in source.columns:
         taken = set(columns.values())
-        match = next((by_fold[f] for f in (fold(a) for a in column.inputs)
-                      if f in by_fold and by_fold[f] not in taken), None)
+        # a flattened nested path first, by its exact name ("DanhSachHoSoBoSung[]" folds as its array)
+        nested = (n.path for n in column.nested if n.path in headers and n.path not in taken)
+        aliases = (by_fold[f] for f in (fold(a) for a in (*column.aliases, column.name))
+                   if f in by_fold and by_fold[f] not in taken)
+        match = next(chain(nested, aliases), None)
         if match is not None:
             columns[column.name] = match
     for column in source.required:

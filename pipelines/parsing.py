@@ -229,8 +229,11 @@ def lookup_label(text: str, vocabulary: str, prefix: bool = True) -> object | No
     labels, numeric = _labels(vocabulary)
     key = fold(text)
     if numeric and key.isdigit():  # folding drops a minus sign: "-1" is no code, not 1
-        code = -int(key) if text.lstrip().startswith("-") else int(key)
-        return code if code in labels.values() else None
+        if text.lstrip().startswith("-"):
+            return None
+        if key in labels:  # a code written as a label of another value (paid_online 3 = not paid)
+            return labels[key]
+        return int(key) if int(key) in labels.values() else None
     if key in labels:
         return labels[key]
     if prefix and vocabulary in PREFIX_VOCABULARIES:

@@ -387,7 +387,7 @@ def _span(value: str | None) -> int:
 
 def _table_rows(table: html.HtmlElement) -> list[list[str | None]]:
     """A table's cells as a grid: a cell spanning rows or columns fills its top-left position and
-    leaves the others empty, as a merged cell reads in a workbook. `<br/>` is a line break."""
+    leaves the others empty, as a merged cell reads in a workbook. `<br/>` separates words."""
     rows: list[list[str | None]] = []
     covered: dict[int, int] = {}  # column -> rows still covered by a rowspan from above
     for tr in table.iter("tr"):
@@ -397,7 +397,7 @@ def _table_rows(table: html.HtmlElement) -> list[list[str | None]]:
                 continue
             _skip_covered(row, covered)
             for br in cell.iter("br"):
-                br.tail = "\n" + (br.tail or "")
+                br.tail = " " + (br.tail or "")
             text = cell.text_content().strip()
             width, height = _span(cell.get("colspan")), _span(cell.get("rowspan"))
             for offset in range(width):

@@ -15,7 +15,6 @@ from pathlib import Path
 
 import pytest
 import xlsxwriter
-
 from conftest import TEST_KEY, ingest, query
 
 HEADER = "MaHoSo,MaTTHC,MaDonVi,KenhThucHien,NgayTiepNhan,NgayHenTra,TrangThaiHoSoId,PhiLePhi,TrichYeuHoSo"

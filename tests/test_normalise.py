@@ -10,14 +10,20 @@ from pathlib import Path
 
 import polars as pl
 import pytest
+import xlsxwriter
 
 from pipelines.normalise import Catalogues, HeaderMap, normalise_file, output_schema, resolve_headers
 from pipelines.readers import FileRefused
 from pipelines.schemas import (
-    BUUCHINH, DANHMUC_THUTUC, HOSO, SOURCES, THANHTOAN, TIENTRINH, sql_type,
+    BUUCHINH,
+    DANHMUC_THUTUC,
+    HOSO,
+    SOURCES,
+    THANHTOAN,
+    TIENTRINH,
+    sql_type,
 )
 from pipelines.text import fold
-import xlsxwriter
 
 KEY = b"test-key"
 HOSO_HEADER = ["MaHoSo", "MaTTHC", "MaDonVi", "KenhThucHien", "NgayTiepNhan", "NgayHenTra",

@@ -86,7 +86,7 @@ def test_undecodable_and_binary_files_are_refused(tmp_path):
     with pytest.raises(FileRefused, match="binary"):
         read_all(binary)
     undecodable = tmp_path / "hoso_20240316.csv"
-    undecodable.write_bytes("MaHoSo,NgayTiepNhan\n".encode() + b"\x81\x8d\xc3\x28,1\n")
+    undecodable.write_bytes(b"MaHoSo,NgayTiepNhan\n" + b"\x81\x8d\xc3\x28,1\n")
     with pytest.raises(FileRefused, match="not decodable"):
         read_all(undecodable)
 
