@@ -305,7 +305,11 @@ class _ChunkNormaliser:
         name, raw, value = column.name, pl.col(_text(column.name)), pl.col(column.name)
         problems = []
         if column.required:
-            problems.append((name, value.is_null() & raw.is_null(), self._empty_reason(column)))
+            empty = value.is_null() & raw.is_null()
+            if column.not_required_when:
+                other, values = column.not_required_when
+                empty = empty & ~pl.col(other).is_in(values).fill_null(False)
+            problems.append((name, empty, self._empty_reason(column)))
             if column.kind == "enum":
                 problems.append((name, unparsed(raw, value), self._unknown_label(column, raw)))
             elif column.kind in _KIND_WORDS:

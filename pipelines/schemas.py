@@ -94,6 +94,7 @@ class Column:
     aliases: tuple[str, ...]
     kind: str = "text"
     required: bool = False  # checked after the fallbacks
+    not_required_when: tuple[str, tuple] | None = None  # (column, values): e.g. no receipt for status 1, 3
     vocabulary: str | None = None  # name of a key in VOCABULARIES, for kind == "enum"
     personal: bool = False  # personal data: kept in raw (restricted), never in staging/marts
     raw_name: str | None = None  # for pii_key: the name of the clear column it replaces
@@ -273,8 +274,9 @@ HOSO = Source(
         C("channel", ("KenhThucHien", "Kênh thực hiện", "Hình thức nộp", "Kênh nộp"), "enum",
           vocabulary="channel", default=1),
         C("submitted_at", ("NgayNopHoSo", "Ngày nộp hồ sơ", "Ngày nộp"), "timestamp"),
+        # status 1 (not yet accepted) and 3 (refused at intake) were never received and carry no date
         C("received_at", ("NgayTiepNhan", "Ngày tiếp nhận", "Nhận hồ sơ", "Ngày nhận"), "timestamp",
-          required=True),
+          required=True, not_required_when=("status", (1, 3))),
         C("due_at", ("NgayHenTra", "Ngày hẹn trả", "Hẹn trả kết quả"), "deadline"),
         C("supplement_requested_at", ("NgayYeuCauBoSung", "Ngày yêu cầu bổ sung"), "timestamp",
           nested=(Nested("DanhSachHoSoBoSung[].NgayBoSung", "last"),)),

@@ -169,6 +169,15 @@ def test_an_unreadable_optional_value_becomes_null_and_is_counted(tmp_path, colu
     assert chunk.warnings.rows() == [(canonical, value, 2)]
 
 
+def test_a_dossier_never_received_needs_no_receipt_date(tmp_path):
+    rows = [with_value("NgayTiepNhan", "", code) for code in ("H-1", "H-3", "H-4")]
+    for row, status in zip(rows, ("1", "3", "4")):
+        row[HOSO_HEADER.index("TrangThaiHoSoId")] = status
+    _, loaded, quarantine, _ = normalise_all(write_csv(tmp_path / "hoso_20240315.csv", HOSO_HEADER, rows))
+    assert loaded["dossier_code"].to_list() == ["H-1", "H-3"]
+    assert quarantine.select("row_number", "reason").rows() == [(3, "received_at is empty")]
+
+
 def test_an_accepted_dossier_without_appointment_loads(tmp_path):
     path = write_csv(tmp_path / "hoso_20240315.csv", HOSO_HEADER, [with_value("NgayHenTra", "")])
     _, rows, quarantine, _ = normalise_all(path)

@@ -244,12 +244,12 @@ def test_each_received_dossier_reaches_fct_dossiers_once(marts):
                         "fee_vnd, electronic_result from marts.fct_dossiers order by dossier_code")
     assert rows == [
         # dossier                      procedure   agency  outcome     timeliness  delivery fee      e-result
-        (f"{XA}-240425-0007", "1.004227", XA, "resolved", "on_time", None, None, None),  # ended 10:00, due 17:00
-        (f"{XA}-240426-0008", "1.004227", XA, "pending", None, None, None, None),
         (f"{SOTP}-240408-0012", "1.001612", SOTP, "pending", None, None, None, None),  # BIFF
         (f"{SOTP}-240410-0009", "1.001612", SOTP, "resolved", "late", None, None, None),  # ended 18/4 > due 17/4
         (f"{SOTP}-240415-0001", "1.001612", SOTP, "resolved", "early", "desk", 400_000, None),  # 19/4 < 22/4
         (f"{SOTP}-240422-0003", "1.001612", SOTP, "resolved", "early", "post", 450_000, True),  # 26/4 < 29/4
+        (f"{XA}-240425-0007", "1.004227", XA, "resolved", "on_time", None, None, None),  # ended 10:00, due 17:00
+        (f"{XA}-240426-0008", "1.004227", XA, "pending", None, None, None, None),
         (f"{HUYEN}-240402-0005", "2.000889", HUYEN, "resolved", "early", "post", None, None),  # returned 4/4 < 5/4
         (f"{HUYEN}-240423-0004", "2.000889", HUYEN, "pending", None, "desk", None, None),
         (f"{HUYEN}-240424-0006", "1.004227", HUYEN, "pending", None, "desk", None, None),
