@@ -3,17 +3,26 @@ processing steps, postal items and payments in every shape shared/spec/exports.m
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from pathlib import Path
-from typing import Callable
 
 import numpy as np
 import polars as pl
 
-from pipelines.schemas import BUUCHINH, DANHMUC_DONVI, DANHMUC_NGAYNGHI, DANHMUC_THUTUC, HOSO, TIENTRINH, THANHTOAN, Source
+from pipelines.schemas import (
+    BUUCHINH,
+    DANHMUC_DONVI,
+    DANHMUC_NGAYNGHI,
+    DANHMUC_THUTUC,
+    HOSO,
+    THANHTOAN,
+    TIENTRINH,
+    Source,
+)
 
-from . import catalogue
+from . import catalogue, vendor, vendor_services
 from .calendar import WorkCalendar
 from .dossiers import Simulation, simulate
 from .exports import dossier_versions, processing_steps
@@ -47,6 +56,8 @@ CLEAN = {
 }
 SOURCES = {"hoso": HOSO, "tientrinh": TIENTRINH, "buuchinh": BUUCHINH, "thanhtoan": THANHTOAN}
 EXTRA_COLUMN = {"hoso": ("GhiChuNoiBo", "Đã kiểm tra đủ thành phần"), "thanhtoan": ("MaDichVu", "DVC-TT-01")}
+# agency levels as the reports write them
+REPORT_LEVELS = {"Tỉnh": "Cấp tỉnh", "Huyện": "Huyện, thị xã, thành phố", "Xã": "Xã, phường, thị trấn"}
 # units that send a weekly report-style "Sổ theo dõi hồ sơ" instead of being in the daily export
 REPORTING_UNITS = ("000.00.32.H26", "000.00.09.H26")
 
@@ -61,6 +72,30 @@ class GenerationSummary:
     bad_rows: dict[str, int] = field(default_factory=lambda: dict.fromkeys(FOLDERS, 0))
     refused_files: list[str] = field(default_factory=list)  # relative paths, e.g. hoso/hoso_export_moi.csv
     duplicate_files: list[str] = field(default_factory=list)  # same bytes as another file
+    # the ground truth a load is checked against
+    records: dict[str, int] = field(default_factory=dict)  # relative path -> records written (not titles)
+    # relative path -> rows inside the table that are not records (group rows, a column-number row)
+    skipped_rows: dict[str, int] = field(default_factory=dict)
+    truth: pl.DataFrame | None = None  # every dossier's final state (the simulation's truth)
+    # dossiers whose newest version by the spec's rule is a row of a shape without updated_at (a
+    # register, a sync record): the marts show that row (status_read: the register's status by its
+    # dates, the sync's 5/6/8 sent as 9), not the fuller truth
+    lossy_winners: pl.DataFrame | None = None
+
+    def __repr__(self) -> str:
+        return (f"GenerationSummary(dossiers={self.dossiers}, exports {self.first_export}..{self.last_export}, "
+                f"files={self.files}, rows={self.rows}, bad_rows={self.bad_rows}, "
+                f"group rows={sum(self.skipped_rows.values())}, refused={self.refused_files}, "
+                f"duplicates={self.duplicate_files})")
+
+    def add(self, written: list[vendor.Written]) -> None:
+        for w in written:
+            folder = w.path.split("/")[0]
+            self.files[folder] += 1
+            self.rows[folder] += w.records
+            self.records[w.path] = w.records
+            if w.skipped:
+                self.skipped_rows[w.path] = w.skipped
 
 
 def generate(out: Path, dossiers: int = 20_000, start: date = date(2025, 1, 1), days: int = 210, seed: int = 7,
@@ -71,11 +106,16 @@ def generate(out: Path, dossiers: int = 20_000, start: date = date(2025, 1, 1), 
         (out / folder).mkdir(parents=True, exist_ok=True)
     say(f"simulating {dossiers:,} dossiers from {start} over {days} days")
     sim, people = simulate_province(dossiers, start, days, seed)
+    if not clean:
+        sim = replace(sim, dossiers=vendor.systems_truth(sim.dossiers, catalogue.procedures(), seed))
     paid_online, transactions = payments(sim, seed)
     items = postal_items(sim, seed)
+    if not clean:
+        sim = replace(sim, dossiers=vendor.unknown_fees(sim.dossiers, paid_online, transactions, seed))
     versions = dossier_versions(sim, paid_online)
     steps = processing_steps(sim, seed, people.officers(np.random.default_rng(seed + 404), 150))
     summary = GenerationSummary(dossiers, versions["export_date"].min(), versions["export_date"].max())
+    summary.truth = versions.sort("updated_at").unique("dossier_code", keep="last").drop("export_date", "due_has_time")
 
     say("writing catalogues")
     _write_catalogues(out, start, days, clean, summary)
@@ -83,14 +123,17 @@ def generate(out: Path, dossiers: int = 20_000, start: date = date(2025, 1, 1), 
         say("writing weekly unit reports (xlsx)")
         reported = versions["agency_code"].is_in(REPORTING_UNITS)
         _write_unit_reports(out, versions.filter(reported), start, days, summary)
-        versions = versions.filter(~reported)
+        say("writing the real systems' own shapes")
+        versions, steps, items, transactions = _write_vendor_shapes(
+            out, sim, versions.filter(~reported), steps, items, transactions, start, days, summary)
     shapes = CLEAN if clean else MESSY
     for folder, frame in (("hoso", versions), ("tientrinh", steps), ("buuchinh", items), ("thanhtoan", transactions)):
         say(f"writing {folder}: {frame.height:,} rows")
         _write_daily(out, folder, frame, shapes[folder], clean, summary)
     if not clean:
         _write_refused_and_duplicate(out, versions, summary)
-    say(f"done: {sum(summary.files.values())} files, bad rows {summary.bad_rows}")
+    say(f"done: {sum(summary.files.values())} files, bad rows {summary.bad_rows}, "
+        f"{0 if summary.lossy_winners is None else summary.lossy_winners.height} dossiers last seen in a shape without updated_at")
     return summary
 
 
@@ -110,6 +153,47 @@ def _name(folder: str, day: date, shape: Shape) -> str:
     if folder == "thanhtoan":
         return f"thanhtoan_DVCQG_{day:%Y-%m-%d}{shape.extension}"
     return f"{folder}_H26_{day:%Y%m%d}{shape.extension}"
+
+
+def _unit_of(column: str = "dossier_code") -> pl.Expr:
+    """The agency a dossier belongs to: its code starts with the agency's code."""
+    return pl.col(column).str.extract(r"^([^-]+)-")
+
+
+def _write_vendor_shapes(out: Path, sim: Simulation, versions: pl.DataFrame, steps: pl.DataFrame,
+                         items: pl.DataFrame, transactions: pl.DataFrame, start: date, days: int,
+                         summary: GenerationSummary) -> tuple[pl.DataFrame, ...]:
+    """Write the units that speak the real systems' shapes; return what is left for the portal export."""
+    agencies = catalogue.agencies()
+    procedures = catalogue.procedures()
+    unit = pl.col("agency_code")
+    # pulled once a week: the dossiers as they stood at the week's end, histories and payments whole
+    summary.add(vendor.write_api(out, vendor.weekly(versions.filter(unit.is_in(vendor.API_UNITS)), "dossier_code")))
+    summary.add(vendor.write_lists(out, vendor.weekly(versions.filter(unit.is_in(vendor.LIST_UNITS)), "dossier_code"),
+                                   agencies))
+    summary.add(vendor.write_dumps(out, versions.filter(unit.is_in(vendor.DUMP_UNITS))))
+    synced, sync_read = vendor.write_sync(out, vendor.weekly(versions.filter(unit.is_in(vendor.SYNC_UNITS)), "dossier_code"),
+                                          sim.dossiers, procedures.select("procedure_code", "field_code", "field_name"))
+    summary.add(synced)
+    cal = WorkCalendar(start, start + timedelta(days=days + 60))
+    registers, register_read = vendor.write_registers(
+        out, versions.filter(unit.is_in(vendor.REGISTER_UNITS)), cal.working_days)
+    summary.add(registers)
+    summary.lossy_winners = vendor.lossy_winners(versions, pl.concat([sync_read, register_read], how="diagonal_relaxed"))
+
+    history_units = vendor.API_UNITS + vendor.SYNC_UNITS
+    mine = _unit_of().is_in(history_units)
+    history = vendor_services.real_steps(steps.filter(mine), sim.dossiers.filter(unit.is_in(history_units)),
+                                         items.filter(mine), transactions.filter(mine))
+    summary.add(vendor_services.write_api_history(out, vendor.weekly(history.filter(_unit_of().is_in(vendor.API_UNITS)))))
+    summary.add(vendor.write_sync_history(out, vendor.weekly(history.filter(_unit_of().is_in(vendor.SYNC_UNITS)))))
+    in_pieces = _unit_of().is_in(vendor.API_UNITS) & (pl.col("direction") == "Trả kết quả")
+    summary.add(vendor_services.write_postal_pieces(out, items.filter(in_pieces), agencies))
+    paid_here = _unit_of().is_in(vendor.API_UNITS)
+    summary.add(vendor_services.write_payment_pieces(out, vendor.weekly(transactions.filter(paid_here)), agencies))
+    summary.add(vendor_services.write_catalogues(out, start, days, start - timedelta(days=30)))
+    return (versions.filter(~unit.is_in(vendor.SOLE_SOURCE_UNITS)), steps.filter(~mine),
+            items.filter(~in_pieces), transactions.filter(~paid_here))
 
 
 def _write_daily(out: Path, folder: str, frame: pl.DataFrame, shapes: list[Shape], clean: bool,
@@ -145,6 +229,7 @@ def _write_daily(out: Path, folder: str, frame: pl.DataFrame, shapes: list[Shape
                 write_table(path, block, shape)
             summary.files[folder] += 1
             summary.rows[folder] += block.height
+            summary.records[f"{folder}/{path.name}"] = block.height
 
 
 # --- deliberately bad rows, appended to a portal CSV (string columns, portal headers)
@@ -235,6 +320,7 @@ def _write_unit_reports(out: Path, versions: pl.DataFrame, start: date, days: in
         write_xlsx(out / "hoso" / f"hoso_{unit}_{day:%Y%m%d}.xlsx", rendered, report)
         summary.files["hoso"] += 1
         summary.rows["hoso"] += rendered.height
+        summary.records[f"hoso/hoso_{unit}_{day:%Y%m%d}.xlsx"] = rendered.height
 
 
 # --- catalogues
@@ -248,22 +334,24 @@ def _write_catalogues(out: Path, start: date, days: int, clean: bool, summary: G
         paper_result=pl.when("paper_result").then(pl.lit("Có")).otherwise(pl.lit("Không")))
     procedures = _headed(procedures, DANHMUC_THUTUC)
     agencies = _headed(catalogue.agencies().select(
-        "agency_code", "agency_name", "level", "parent_code",
+        "agency_code", "agency_name", pl.col("level").replace(REPORT_LEVELS), "parent_code",
         valid_from=pl.col("valid_from").dt.strftime("%d/%m/%Y"), valid_to=pl.col("valid_to").dt.strftime("%d/%m/%Y"),
         successor_code="successor_code"), DANHMUC_DONVI)
     overrides = _headed(catalogue.calendar_overrides(start, days).with_columns(
         pl.col("date").dt.strftime("%d/%m/%Y")), DANHMUC_NGAYNGHI)
     folder = out / "danhmuc"
+    thutuc = folder / f"thutuc_{stamp}{'.csv' if clean else '.xlsx'}"
     if clean:
-        write_table(folder / f"thutuc_{stamp}.csv", procedures, PORTAL_CSV)
+        write_table(thutuc, procedures, PORTAL_CSV)
     else:
-        write_xlsx(folder / f"thutuc_{stamp}.xlsx", procedures, Report(
+        write_xlsx(thutuc, procedures, Report(
             titles=("DANH MỤC THỦ TỤC HÀNH CHÍNH THUỘC THẨM QUYỀN GIẢI QUYẾT", ""),
             created=datetime(start.year, start.month, start.day)))
     write_table(folder / f"donvi_{stamp}.csv", agencies, PORTAL_CSV if clean else Shape("csv", encoding="utf-8-sig", separator=";"))
     write_table(folder / f"ngaynghi_{stamp}.csv", overrides, PORTAL_CSV)
-    summary.files["danhmuc"] += 3
-    summary.rows["danhmuc"] += procedures.height + agencies.height + overrides.height
+    summary.add([vendor.Written(f"danhmuc/{thutuc.name}", procedures.height),
+                 vendor.Written(f"danhmuc/donvi_{stamp}.csv", agencies.height),
+                 vendor.Written(f"danhmuc/ngaynghi_{stamp}.csv", overrides.height)])
 
 
 def _headed(frame: pl.DataFrame, source: Source) -> pl.DataFrame:

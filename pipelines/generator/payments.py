@@ -11,7 +11,7 @@ from .dossiers import Simulation
 METHODS = ["Thẻ ATM nội địa", "Tài khoản ngân hàng", "Ví điện tử", "QR Code", "Thẻ quốc tế"]
 BANKS = ["VCB", "BIDV", "VTB", "AGR", "TCB", "MB", "VPB", "ACB", "SHB"]
 FAILURES = ["24", "51", "11", "09", "99"]
-PLATFORMS = {1: "DVCQG", 2: "Cổng thanh toán của tỉnh"}
+PLATFORMS = {1: "DVCQG", 2: "Cổng thanh toán tỉnh"}  # the province names its own gateway
 
 
 def payments(sim: Simulation, seed: int) -> tuple[np.ndarray, pl.DataFrame]:

@@ -15,6 +15,13 @@ import xlsxwriter
 from pipelines.schemas import VOCABULARIES, Column, Source
 
 MONEY_STYLES = ("{} đ", "{}", "{} VNĐ", "{}")  # report variants; variant 1 uses commas
+# How result delivery is written (simulation codes 1 desk, 2 post, 3 electronic): the systems' own
+# codes 0 = at the desk, 1 = by post; electronic delivery has no code, only labels (shared/spec/exports.md).
+RESULT_DELIVERY = {
+    1: ("0", "Trực tiếp", "Trực tiếp tại Bộ phận Một cửa", "Tại Bộ phận Một cửa"),
+    2: ("1", "Qua dịch vụ bưu chính công ích", "BCCI", "Bưu chính công ích"),
+    3: ("Bản điện tử", "Trực tuyến", "Bản điện tử", "Trực tuyến"),
+}
 
 
 @dataclass(frozen=True)
@@ -89,7 +96,10 @@ def render(frame: pl.DataFrame, source: Source, shape: Shape) -> pl.DataFrame:
             continue
         column = schema_column(source, name)
         e = pl.col(name)
-        if column.kind in ("timestamp", "deadline"):
+        if name == "result_delivery":
+            e = e.replace_strict({k: v[0 if shape.style == "portal" else 1 + shape.variant % 3]
+                                  for k, v in RESULT_DELIVERY.items()}, default=None, return_dtype=pl.String)
+        elif column.kind in ("timestamp", "deadline"):
             e = _timestamp(e, shape, pl.col("due_has_time") if name == "due_at" else None)
         elif column.kind == "flag":
             e = e.cast(pl.Int8) if shape.style == "portal" else pl.when(e).then(pl.lit("Có")).otherwise(pl.lit("Không"))
