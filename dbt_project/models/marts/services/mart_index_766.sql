@@ -18,6 +18,7 @@ with points as (
         period_end,
         agency_code,
         agency_level,
+        agency_is_alive,
         progress_on_time_rate_766,
         {%- for points, rate, maximum, target in criteria %}
         {#- least() skips NULLs: a NULL rate must stay NULL points #}
@@ -70,9 +71,10 @@ select
         when score >= 50 then 'trung bình'
         when score is not null then 'yếu'
     end::varchar as rating,
+    -- ranked among the agencies of the level that exist in the month (the 1/7/2025 reform)
     case
-        when score is not null then dense_rank() over (
-            partition by period_start, agency_level, score is null
+        when score is not null and agency_is_alive then dense_rank() over (
+            partition by period_start, agency_level, score is null, agency_is_alive
             order by score desc
         )
     end::bigint as rank_in_level

@@ -3,12 +3,12 @@
 -- TIMESTAMP (the next period's first instant), capped at as_of for the period containing it.
 with bounds as (
     select
-        date_trunc('month', min(lifecycle.received_at))::date as first_month,
+        date_trunc('month', min(dossiers.received_at))::date as first_month,
         date_trunc('month', max(as_of.as_of))::date as last_month,
         max(as_of.as_of) as as_of
-    from {{ ref('int_dossier_lifecycle') }} as lifecycle
+    from {{ ref('int_dossiers') }} as dossiers
     cross join {{ ref('int_as_of') }} as as_of
-    where lifecycle.outcome <> 'not_received'
+    where dossiers.outcome <> 'not_received'
 ),
 
 months as (

@@ -1,14 +1,23 @@
--- Payment transactions (newest version per transaction_id) with what each contributes to the
--- amount paid online, net of refunds:
+-- Payment transactions known at as_of (exported on a date before it, initiated before it), the
+-- newest known version per transaction_id, with what each contributes to the amount paid
+-- online, net of refunds:
 --   succeeded: + amount_vnd;
 --   refunded, with `reference` naming a succeeded transaction (a refund recorded as its own
 --   transaction): - amount_vnd, charged to the refunded transaction's dossier;
 --   refunded otherwise (the original transaction itself, moved to refunded): 0, as it is no
 --   longer succeeded;
 --   initiated, failed: 0.
-with transactions as (
-    select transaction_id, reference, dossier_code, amount_vnd, platform, status
-    from {{ ref('stg_payment__transactions') }}
+with known as (
+    select transactions.*
+    from {{ ref('stg_payment__transactions') }} as transactions
+    cross join {{ ref('int_as_of') }} as as_of
+    where {{ seen_at('transactions.export_date', 'as_of.as_of') }}
+        and transactions.initiated_at < as_of.as_of
+),
+
+transactions as (
+    select transaction_id, reference, dossier_code, amount_vnd, platform, status, initiated_at, succeeded_at
+    from ({{ newest_version('known', ['transaction_id']) }})
 ),
 
 succeeded as (
@@ -23,6 +32,8 @@ select
     transactions.platform,
     transactions.status,
     transactions.amount_vnd,
+    transactions.initiated_at,
+    transactions.succeeded_at,
     refunded.transaction_id as refunds_transaction_id,
     case
         when transactions.status = 'succeeded' then transactions.amount_vnd
