@@ -11,13 +11,14 @@ coalesce({{ deadline_at }} < {{ at }} or {{ apology_issued }}, false)
 coalesce({{ due_at }}, {{ legal_deadline_due_at }})
 {%- endmacro %}
 
-{#- A resolved dossier's timeliness: late when past due at its end; a dossier without an
-    appointment settled on the day of receipt is on time; early when it ended on a day before the
-    deadline's day; else on time. -#}
+{#- A resolved dossier's timeliness: late after an apology; on time when it has no appointment
+    and was settled on the day of receipt; late when past due at its end; early when it ended on a
+    day before the deadline's day; else on time. -#}
 {% macro timeliness(ended_at, due_at, legal_deadline_due_at, apology_issued, received_at) -%}
 case
-            when {{ is_past_due(deadline_at(due_at, legal_deadline_due_at), ended_at, apology_issued) }} then 'late'
+            when {{ apology_issued }} then 'late'
             when {{ due_at }} is null and {{ ended_at }}::date = {{ received_at }}::date then 'on_time'
+            when {{ is_past_due(deadline_at(due_at, legal_deadline_due_at), ended_at, apology_issued) }} then 'late'
             when {{ ended_at }}::date < {{ deadline_at(due_at, legal_deadline_due_at) }}::date then 'early'
             else 'on_time'
         end
@@ -33,5 +34,5 @@ case
 {%- endmacro %}
 
 {% macro working_day_minutes() -%}
-({{ var('working_hours')['closes'] }} - {{ var('working_hours')['opens'] }}) * 60
+(({{ var('working_hours')['closes'] }} - {{ var('working_hours')['opens'] }}) * 60)
 {%- endmacro %}

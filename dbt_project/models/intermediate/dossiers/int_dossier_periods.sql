@@ -52,7 +52,7 @@ requests as (
         ends.period_end,
         count(*) as requests,
         max(pauses.requested_at) as last_requested_at,
-        arg_max(pauses.supplemented_at, pauses.requested_at) as last_supplemented_at
+        arg_max_null(pauses.supplemented_at, pauses.requested_at) as last_supplemented_at
     from (select distinct dossier_code, period_end from alive) as ends
     inner join {{ ref('int_dossier_pauses') }} as pauses
         on pauses.dossier_code = ends.dossier_code

@@ -34,7 +34,7 @@ pauses as (
         dossier_code,
         count(*) as requests,
         max(requested_at) as last_requested_at,
-        arg_max(supplemented_at, requested_at) as last_supplemented_at
+        arg_max_null(supplemented_at, requested_at) as last_supplemented_at
     from {{ ref('int_dossier_pauses') }}
     group by dossier_code
 ),
