@@ -19,9 +19,9 @@ months as (
 
 periods as (
     select distinct
-        period_type,
-        date_trunc(period_type, month_start)::date as period_start,
-        as_of
+        types.period_type,
+        date_trunc(types.period_type, months.month_start)::date as period_start,
+        months.as_of
     from months
     cross join (values ('month'), ('quarter'), ('year')) as types (period_type)
 )

@@ -2,7 +2,7 @@
 -- merged communes ended on 30/6/2025 name their successor, which may itself have been merged. A
 -- cycle in the catalogue stops the walk after 50 hops.
 with recursive chain (agency_code, successor_code, hops) as (
-    select agency_code, agency_code, 0
+    select agency_code, agency_code as successor_code, 0 as hops
     from {{ ref('stg_catalogue__agencies') }}
     union all
     select chain.agency_code, successor.successor_code, chain.hops + 1

@@ -26,9 +26,9 @@ procedures as (
     from dossiers
     inner join {{ ref('int_procedure_versions') }} as procedure using (procedure_code)
     qualify row_number() over (
-        partition by dossiers.dossier_code
-        order by {{ version_at('procedure.export_date', 'dossiers.received_at', 'procedure.recency') }}
-    ) = 1
+            partition by dossiers.dossier_code
+            order by {{ version_at('procedure.export_date', 'dossiers.received_at', 'procedure.recency') }}
+        ) = 1
 ),
 
 pauses as (
@@ -106,11 +106,11 @@ select
         when 'working_days' then {{ end_of_day('target_day.calendar_date') }}
         when 'days' then {{ end_of_day('target_day.calendar_date + targets.whole_days + targets.pause_days') }}
         when 'hours' then target_day.calendar_date::timestamp + to_seconds(round(60 * (
-            {{ var('working_hours')['opens'] }} * 60
-            + targets.due_minutes - (targets.target_seq - 1) * {{ working_day_minutes() }}
-        ))::bigint)
+                {{ var('working_hours')['opens'] }} * 60
+                + targets.due_minutes - (targets.target_seq - 1) * {{ working_day_minutes() }}
+            ))::bigint)
     end as legal_deadline_due_at
 from targets
 left join {{ ref('int_calendar') }} as target_day
     on target_day.is_working_day
-    and target_day.working_day_seq = targets.target_seq
+        and target_day.working_day_seq = targets.target_seq

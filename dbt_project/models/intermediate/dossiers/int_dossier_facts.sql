@@ -33,6 +33,10 @@ from_versions as (
 )
 
 select distinct facts.dossier_code, facts.fact, facts.fact_at
-from (select * from from_steps union all select * from from_versions) as facts
+from (
+    select * from from_steps
+    union all
+    select * from from_versions
+) as facts
 cross join {{ ref('int_as_of') }} as as_of
 where facts.fact_at < as_of.as_of

@@ -26,7 +26,7 @@ select
 from ordered
 left join facts as supplement
     on supplement.dossier_code = ordered.dossier_code
-    and supplement.fact = 'supplement_received'
-    and supplement.fact_at >= ordered.requested_at
-    and (ordered.next_requested_at is null or supplement.fact_at < ordered.next_requested_at)
+        and supplement.fact = 'supplement_received'
+        and supplement.fact_at >= ordered.requested_at
+        and (ordered.next_requested_at is null or supplement.fact_at < ordered.next_requested_at)
 group by ordered.dossier_code, ordered.requested_at

@@ -43,5 +43,5 @@ select
 from transactions
 left join succeeded as refunded
     on transactions.status = 'refunded'
-    and refunded.transaction_id = transactions.reference
-    and refunded.transaction_id <> transactions.transaction_id
+        and refunded.transaction_id = transactions.reference
+        and refunded.transaction_id <> transactions.transaction_id

@@ -35,13 +35,14 @@ appointments as (
         ends.period_end,
         versions.due_at,
         case when {{ seen_at('versions.export_date', 'ends.period_end') }}
-            then versions.supplement_requests end as exported_requests
+                then versions.supplement_requests
+        end as exported_requests
     from (select distinct dossier_code, period_end from alive) as ends
     inner join {{ ref('int_dossier_versions') }} as versions using (dossier_code)
     qualify row_number() over (
-        partition by ends.dossier_code, ends.period_end
-        order by {{ version_at('versions.export_date', 'ends.period_end', 'versions.recency') }}
-    ) = 1
+            partition by ends.dossier_code, ends.period_end
+            order by {{ version_at('versions.export_date', 'ends.period_end', 'versions.recency') }}
+        ) = 1
 ),
 
 requests as (
@@ -56,7 +57,7 @@ requests as (
     from (select distinct dossier_code, period_end from alive) as ends
     inner join {{ ref('int_dossier_pauses') }} as pauses
         on pauses.dossier_code = ends.dossier_code
-        and pauses.requested_at < ends.period_end
+            and pauses.requested_at < ends.period_end
     group by ends.dossier_code, ends.period_end
 ),
 
@@ -109,5 +110,5 @@ select
 from states
 left join {{ ref('int_agency_periods') }} as agency_periods
     on agency_periods.period_type = states.period_type
-    and agency_periods.period_start = states.period_start
-    and agency_periods.agency_code = states.receiving_agency_code
+        and agency_periods.period_start = states.period_start
+        and agency_periods.agency_code = states.receiving_agency_code

@@ -13,7 +13,8 @@ select
     end as outcome,
     row_number() over (
         partition by versions.dossier_code
-        order by coalesce(versions.updated_at, {{ end_of_day('versions.export_date') }}) desc,
+        order by
+            coalesce(versions.updated_at, {{ end_of_day('versions.export_date') }}) desc,
             versions.export_date desc, versions.source_path desc, versions.source_row_number desc
     ) as recency
 from {{ ref('stg_one_stop__dossier_versions') }} as versions

@@ -49,9 +49,10 @@ procedures as (
     from newest
     inner join {{ ref('int_procedure_versions') }} as procedure using (procedure_code)
     qualify row_number() over (
-        partition by newest.dossier_code
-        order by {{ version_at('procedure.export_date', 'coalesce(newest.received_at, newest.export_date)', 'procedure.recency') }}
-    ) = 1
+            partition by newest.dossier_code
+            order by
+                {{ version_at('procedure.export_date', 'coalesce(newest.received_at, newest.export_date)', 'procedure.recency') }}
+        ) = 1
 ),
 
 ended as (
@@ -62,15 +63,16 @@ ended as (
         pauses.last_requested_at,
         pauses.last_supplemented_at,
         case when newest.outcome in ('resolved', 'stopped') then greatest(
-            coalesce(
-                case newest.outcome
-                    when 'resolved' then coalesce(newest.ended_at, newest.returned_at)
-                    else coalesce(newest.ended_at, newest.rejected_at, facts.stopped_step_at)
-                end,
-                first_ended.first_ended_export_date::timestamp
-            ),
-            newest.received_at
-        ) end as end_at
+                    coalesce(
+                        case newest.outcome
+                            when 'resolved' then coalesce(newest.ended_at, newest.returned_at)
+                            else coalesce(newest.ended_at, newest.rejected_at, facts.stopped_step_at)
+                        end,
+                        first_ended.first_ended_export_date::timestamp
+                    ),
+                    newest.received_at
+                )
+        end as end_at
     from newest
     left join first_ended using (dossier_code, outcome)
     left join facts using (dossier_code)
@@ -81,7 +83,8 @@ known as (
     select
         ended.*,
         case when ended.end_at < as_of.as_of then ended.outcome when ended.end_at is not null then 'pending'
-            else ended.outcome end as outcome_at_as_of,
+            else ended.outcome
+        end as outcome_at_as_of,
         case when ended.end_at < as_of.as_of then ended.end_at end as known_end_at,
         as_of.as_of
     from ended
@@ -146,8 +149,14 @@ select
         as processing_working_days,
     case
         when dossiers.outcome = 'not_received' then null
-        when (dossiers.outcome = 'resolved' and {{ is_past_due('dossiers.deadline_at', 'dossiers.ended_at', 'dossiers.apology_issued') }})
-            or (dossiers.outcome = 'pending' and {{ is_past_due('dossiers.deadline_at', 'dossiers.as_of', 'dossiers.apology_issued') }})
+        when (
+            dossiers.outcome = 'resolved'
+            and {{ is_past_due('dossiers.deadline_at', 'dossiers.ended_at', 'dossiers.apology_issued') }}
+        )
+        or (
+            dossiers.outcome = 'pending'
+            and {{ is_past_due('dossiers.deadline_at', 'dossiers.as_of', 'dossiers.apology_issued') }}
+        )
             then greatest(coalesce(ended_day.working_day_seq, as_of_day.working_day_seq) - deadline_day.working_day_seq, 0)
         else 0
     end::integer as days_late

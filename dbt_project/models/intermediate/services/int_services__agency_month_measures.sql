@@ -34,8 +34,8 @@ months as (
     left join {{ ref('int_agencies') }} as agency using (agency_code)
     left join {{ ref('int_agency_periods') }} as agency_periods
         on agency_periods.period_type = 'month'
-        and agency_periods.period_start = dossier_months.period_start
-        and agency_periods.agency_code = dossier_months.agency_code
+            and agency_periods.period_start = dossier_months.period_start
+            and agency_periods.agency_code = dossier_months.agency_code
 ),
 
 received as (
@@ -83,9 +83,9 @@ catalogue as (
     from (select distinct period_start, period_end from months) as months
     cross join {{ ref('int_procedure_versions') }} as procedure
     qualify row_number() over (
-        partition by months.period_start, procedure.procedure_code
-        order by {{ version_at('procedure.export_date', 'months.period_end', 'procedure.recency') }}
-    ) = 1
+            partition by months.period_start, procedure.procedure_code
+            order by {{ version_at('procedure.export_date', 'months.period_end', 'procedure.recency') }}
+        ) = 1
 ),
 
 procedures as (
@@ -101,11 +101,11 @@ procedures as (
     from months
     inner join catalogue as procedure
         on procedure.period_start = months.period_start
-        and list_contains(string_split(replace(procedure.levels, ' ', ''), ','), months.agency_level)
+            and list_contains(string_split(replace(procedure.levels, ' ', ''), ','), months.agency_level)
     left join online_procedures_used as used
         on used.period_start = months.period_start
-        and used.agency_code = months.agency_code
-        and used.procedure_code = procedure.procedure_code
+            and used.agency_code = months.agency_code
+            and used.procedure_code = procedure.procedure_code
     group by all
 ),
 

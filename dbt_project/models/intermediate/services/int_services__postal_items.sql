@@ -44,5 +44,5 @@ select
 from items
 left join {{ ref('int_agency_periods') }} as agency_periods
     on agency_periods.period_type = 'month'
-    and agency_periods.period_start = items.period_start
-    and agency_periods.agency_code = items.receiving_agency_code
+        and agency_periods.period_start = items.period_start
+        and agency_periods.agency_code = items.receiving_agency_code

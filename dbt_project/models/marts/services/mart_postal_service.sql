@@ -77,7 +77,7 @@ from agency_months
 inner join months on months.period_start = agency_months.period_start
 left join dossier_counts
     on dossier_counts.period_start = agency_months.period_start
-    and dossier_counts.agency_code = agency_months.agency_code
+        and dossier_counts.agency_code = agency_months.agency_code
 left join item_counts
     on item_counts.period_start = agency_months.period_start
-    and item_counts.agency_code = agency_months.agency_code
+        and item_counts.agency_code = agency_months.agency_code
