@@ -13,21 +13,20 @@ skipped; the same (path, bytes) already recorded is not looked at again, so a re
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from itertools import chain
-from typing import Callable
 
 import duckdb
 import polars as pl
 
 from pipelines.landing import LandedFile, sha256_of
-from pipelines.normalise import NormalisedChunk, normalise_file
+from pipelines.normalise import Catalogues, NormalisedChunk, normalise_file
 from pipelines.readers import FileRefused
 from pipelines.schemas import Source
 from pipelines.text import fold
 from pipelines.warehouse import raw_columns, scalar
-
 
 # Rows appended to the scratch tables at a time: about two DuckDB row groups, few commits, and
 # a bounded amount of data in memory whatever the file's size.
@@ -44,6 +43,7 @@ class FileOutcome:
     rows_loaded: int = 0
     rows_quarantined: int = 0
     rows_duplicate: int = 0
+    rows_skipped: int = 0  # sheet rows that are no records: not part of rows_read
     unknown_columns: list[str] = field(default_factory=list)
 
 
@@ -53,16 +53,23 @@ def _record_hash_sql(source: Source) -> str:
     return f"md5(concat_ws(chr(31), {parts}))"
 
 
-def agencies_by_name(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
-    """Folded agency name -> code, for names that match exactly one agency of the catalogue."""
-    rows = con.execute(
-        "select agency_name, agency_code from raw.danhmuc_donvi "
-        "where agency_name is not null and agency_code is not null"
-    ).fetchall()
+def _unique_by_name(con: duckdb.DuckDBPyConnection, table: str, name: str, code: str) -> dict[str, str]:
+    """Folded name -> code, for names that match exactly one code of a catalogue."""
+    rows = con.execute(f"select {name}, {code} from {table} where {name} is not null and {code} is not null")
     codes: dict[str, set[str]] = {}
-    for name, code in rows:
-        codes.setdefault(fold(name), set()).add(code)
-    return {name: next(iter(found)) for name, found in codes.items() if len(found) == 1}
+    for value, found in rows.fetchall():  # fetched at once: a connection holds one pending result
+        codes.setdefault(fold(value), set()).add(found)
+    return {value: next(iter(found)) for value, found in codes.items() if len(found) == 1}
+
+
+def catalogues(con: duckdb.DuckDBPyConnection) -> Catalogues:
+    """What the loaded catalogues tell exports that name procedures and agencies instead of coding them."""
+    codes = con.execute("select distinct agency_code from raw.danhmuc_donvi where agency_code is not null").fetchall()
+    return Catalogues(
+        procedures_by_name=_unique_by_name(con, "raw.danhmuc_thutuc", "procedure_name", "procedure_code"),
+        agencies_by_name=_unique_by_name(con, "raw.danhmuc_donvi", "agency_name", "agency_code"),
+        agency_codes={fold(code): code for (code,) in codes},
+    )
 
 
 def already_seen(con: duckdb.DuckDBPyConnection, relative: str, sha256: str) -> bool:
@@ -78,11 +85,24 @@ def _loaded_elsewhere(con: duckdb.DuckDBPyConnection, sha256: str) -> str | None
 def _record(con: duckdb.DuckDBPyConnection, landed: LandedFile, sha256: str, outcome: FileOutcome,
             run_id: str, table: str | None) -> None:
     con.execute(
-        "insert into audit.file_manifest values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "insert into audit.file_manifest (path, source, export_date, sha256, bytes, status, reason, rows_read, "
+        "rows_loaded, rows_quarantined, rows_duplicate, loaded_at, run_id, table_name, unknown_columns, "
+        "rows_skipped) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         [landed.relative, landed.folder, landed.export_date, sha256, landed.bytes, outcome.status,
          outcome.reason, outcome.rows_read, outcome.rows_loaded, outcome.rows_quarantined,
-         outcome.rows_duplicate, datetime.now(), run_id, table, outcome.unknown_columns],
+         outcome.rows_duplicate, datetime.now(), run_id, table, outcome.unknown_columns, outcome.rows_skipped],
     )
+
+
+def _record_warnings(con: duckdb.DuckDBPyConnection, landed: LandedFile, warnings: list[pl.DataFrame],
+                     run_id: str) -> None:
+    """Values that became NULL (or a step 'other') in the file, one row per column and value."""
+    counted = pl.concat(warnings).group_by("column_name", "raw_value").agg(pl.col("count").sum())
+    if counted.height:
+        con.register("value_warnings", counted)
+        con.execute("insert into audit.value_warnings select ?, ?, column_name, raw_value, count, ? "
+                    "from value_warnings", [landed.folder, landed.relative, run_id])
+        con.unregister("value_warnings")
 
 
 def _scratch_rows(source: Source) -> str:
@@ -120,9 +140,10 @@ def _publish_staged(con: duckdb.DuckDBPyConnection, source: Source, landed: Land
     (once each; one anti-join per file) and the quarantined rows; return the rows inserted."""
     canonical = [name for name, _ in raw_columns(source) if not name.startswith("_")]
     selected = ", ".join(f'staged."{name}"' for name in canonical)
+    targets = ", ".join(f'"{name}"' for name, _ in raw_columns(source))  # by name: a migrated table's order differs
     inserted = con.execute(
         f"""
-        insert into raw.{source.name}
+        insert into raw.{source.name} ({targets})
         with repeated as (  -- versions written more than once in the file: keep the first row
             select _record_hash, min(_row_number) as first_row from {_scratch_rows(source)}
             group by _record_hash having count(*) > 1
@@ -164,17 +185,21 @@ def load_file(con: duckdb.DuckDBPyConnection, landed: LandedFile, run_id: str, p
         _record(con, landed, sha256, outcome, run_id, f"raw.{source.name}")
         return outcome
 
-    agencies = agencies_by_name(con) if source.name == "hoso" else None
+    known = catalogues(con) if source.name == "hoso" else None
     in_transaction = False
     try:
-        header_map, chunks = normalise_file(landed.path, source, pii_key, agencies_by_name=agencies)
+        header_map, chunks = normalise_file(landed.path, source, pii_key, catalogues=known,
+                                            export_date=landed.export_date)
         outcome.unknown_columns = list(header_map.unknown)
         buffered: list[NormalisedChunk] = []
+        warnings: list[pl.DataFrame] = []
         staged, scratch = 0, False
         for chunk in chain(chunks, [None]):  # None: the end of the file, flush what is buffered
             if chunk is not None:
                 buffered.append(chunk)
+                warnings.append(chunk.warnings)
                 outcome.rows_read += chunk.rows_read
+                outcome.rows_skipped += chunk.rows_skipped
                 outcome.rows_quarantined += chunk.quarantine["row_number"].n_unique()
             if buffered and (chunk is None or sum(c.rows_read for c in buffered) >= STAGE_ROWS):
                 _stage(con, source, buffered, landed, sha256, run_id, first=not scratch)
@@ -189,6 +214,7 @@ def load_file(con: duckdb.DuckDBPyConnection, landed: LandedFile, run_id: str, p
         if outcome.rows_read != outcome.rows_loaded + outcome.rows_quarantined + outcome.rows_duplicate:
             raise AssertionError(f"conservation broken for {landed.relative}: {outcome}")
         _record(con, landed, sha256, outcome, run_id, f"raw.{source.name}")
+        _record_warnings(con, landed, warnings, run_id)
         con.execute("commit")
     except Exception as error:  # a file we cannot read must never stop the other files
         if in_transaction:
@@ -204,10 +230,10 @@ def load_file(con: duckdb.DuckDBPyConnection, landed: LandedFile, run_id: str, p
 def outcome_metadata(outcomes: list[FileOutcome]) -> dict[str, object]:
     """Totals of a set of file outcomes, as Dagster materialisation metadata."""
     totals = {"files_loaded": 0, "files_refused": 0, "files_skipped_duplicate": 0,
-              "rows_read": 0, "rows_loaded": 0, "rows_quarantined": 0, "rows_duplicate": 0}
+              "rows_read": 0, "rows_loaded": 0, "rows_quarantined": 0, "rows_duplicate": 0, "rows_skipped": 0}
     for o in outcomes:
         totals[f"files_{o.status}"] += 1
-        for key in ("rows_read", "rows_loaded", "rows_quarantined", "rows_duplicate"):
+        for key in ("rows_read", "rows_loaded", "rows_quarantined", "rows_duplicate", "rows_skipped"):
             totals[key] += getattr(o, key)
     refused = {o.path: o.reason for o in outcomes if o.status == "refused"}
     if refused:

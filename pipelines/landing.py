@@ -1,7 +1,7 @@
 """The landing zone: which files are there, what each one is, and its identity.
 
-A file's export date is the YYYYMMDD or YYYY-MM-DD in its name (never the clock); its identity is
-its content hash. Only regular files under the landing folder are considered: a link that points
+A file's export date is the date in its name (never the clock), in any form the exporting tools
+write; its identity is its content hash. Only regular files under the landing folder are considered: a link that points
 outside it is refused, so a file name can never make the pipeline read elsewhere.
 """
 
@@ -10,16 +10,22 @@ from __future__ import annotations
 import hashlib
 import re
 from dataclasses import dataclass
-from functools import lru_cache
 from datetime import date, datetime, timedelta
+from functools import lru_cache
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from pipelines.schemas import LANDING_FOLDERS, SOURCES, Source
 from pipelines.text import fold
 
-# 8 digits or 4-2-2 with '-', not part of a longer number; the last match in the name wins.
-_EXPORT_DATE = re.compile(r"(?<!\d)(\d{4})-?(\d{2})-?(\d{2})(?!\d)")
+# The forms tools write, not part of a longer number; the last match in the name wins:
+# YYYYMMDD (optionally followed by HHmm or HHmmss), YYYY-MM-DD, yyyy_MM_dd[_hh_mm] (a server's
+# report), YYYY.MM.DD (VNPost), d_M_yyyy [H_m] (a browser-saved list: '/' and ':' became '_').
+_EXPORT_DATE = re.compile(
+    r"(?<!\d)(?:(?P<y>\d{4})(?P<sep>[-_.]?)(?P<m>\d{2})(?P=sep)(?P<d>\d{2})(?:\d{4}(?:\d{2})?)?"
+    r"|(?P<day>\d{1,2})_(?P<month>\d{1,2})_(?P<year>\d{4}))(?!\d)"
+)
+EXPORT_DATE_FORMS = "YYYYMMDD, YYYY-MM-DD, YYYY_MM_DD, YYYY.MM.DD or D_M_YYYY"
 # The export dates a file may carry: the daily partitions' window (up to tomorrow, local time).
 EXPORT_DATES_START = date(2015, 1, 1)
 LOCAL = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -46,7 +52,9 @@ def export_date_of(name: str) -> date | None:
     """The export date written in a file name, or None when there is none (or it is no date)."""
     for match in reversed(list(_EXPORT_DATE.finditer(name))):
         try:
-            return date(int(match[1]), int(match[2]), int(match[3]))
+            if match["y"]:
+                return date(int(match["y"]), int(match["m"]), int(match["d"]))
+            return date(int(match["year"]), int(match["month"]), int(match["day"]))
         except ValueError:
             continue
     return None
@@ -78,7 +86,8 @@ def classify(landing: Path, path: Path, folder: str) -> LandedFile:
         refusal = (f"unsupported file type {path.suffix or '(none)'!r} for {folder}: "
                    f"expected {', '.join(source.extensions)}")
     elif export_date is None:
-        refusal = "no export date in the file name (expected YYYYMMDD or YYYY-MM-DD, e.g. hoso_H26_20240315.csv)"
+        refusal = (f"no export date in the file name (expected {EXPORT_DATE_FORMS}, "
+                   "e.g. hoso_H26_20240315.csv)")
     elif not EXPORT_DATES_START <= export_date <= latest_export_date():
         refusal = (f"export date {export_date} is outside {EXPORT_DATES_START} .. {latest_export_date()} "
                    "(a date in the future?)")

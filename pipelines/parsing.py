@@ -12,7 +12,7 @@ from functools import cache
 
 import polars as pl
 
-from pipelines.schemas import VOCABULARIES
+from pipelines.schemas import OTHER, PREFIX_VOCABULARIES, VOCABULARIES
 from pipelines.text import fold
 
 LOCAL_UTC_OFFSET_MINUTES = 7 * 60  # Asia/Ho_Chi_Minh, UTC+7 (no daylight saving since 1975)
@@ -28,6 +28,12 @@ _DATE_TIME = (
     r"|(?P<y2>\d{4})[-/](?P<m2>\d{1,2})[-/](?P<d2>\d{1,2}))" + _TIME + "$"
 )
 _SERIAL = r"^\d+(?:\.\d+)?$"
+# Forms rewritten into the general shape first: yyyyMMddHHmmss (the national sync) and
+# "HH:mm[:ss], DD/MM/YYYY" (on-screen lists).
+_REWRITES = (
+    (r"^(\d{4})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})$", "$1-$2-$3 $4:$5:$6"),
+    (r"^(\d{1,2}:\d{2}(?::\d{2})?),\s*(\d{1,2}/\d{1,2}/\d{4})$", "$2 $1"),
+)
 
 
 def unparsed(text: pl.Expr, value: pl.Expr) -> pl.Expr:
@@ -49,7 +55,8 @@ def parse_datetime(text: pl.Expr, *, deadline: bool = False) -> pl.Expr:
 # Shapes read by polars' fast strptime; a column mostly holds one of them (checked on its first
 # value). The values it does not read go through the general regex-based parser.
 _FAST_FORMATS = ("%d/%m/%Y %H:%M", "%d/%m/%Y %H:%M:%S", "%d/%m/%Y", "%Y-%m-%d %H:%M:%S",
-                 "%Y-%m-%d %H:%M", "%Y-%m-%d", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M:%S%z")
+                 "%Y-%m-%d %H:%M", "%Y-%m-%d", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M:%S%z",
+                 "%Y%m%d%H%M%S")
 _END_OF_DAY = pl.duration(hours=23, minutes=59, seconds=59)
 
 
@@ -77,6 +84,8 @@ def _strptime(text: pl.Series, fmt: str) -> pl.Series:
 def _parse_datetime_general(text: pl.Series, deadline: bool) -> pl.Series:
     # Staged over a frame so that the regex runs once per value (eager polars has no CSE).
     two = lambda f: pl.col(f).str.pad_start(2, "0")  # noqa: E731
+    for pattern, replacement in _REWRITES:
+        text = text.str.replace(pattern, replacement)
     parts = pl.DataFrame({"text": text}).select(
         pl.col("text"), pl.col("text").str.extract_groups(_DATE_TIME).struct.unnest()
     )
@@ -214,18 +223,26 @@ def vocabulary_dtype(vocabulary: str) -> pl.DataType:
     return pl.Int16 if _labels(vocabulary)[1] else pl.String
 
 
-def lookup_label(text: str, vocabulary: str) -> object | None:
-    """Canonical value of a label or code, or None. Steps match the longest label prefixing the text."""
+def lookup_label(text: str, vocabulary: str, prefix: bool = True) -> object | None:
+    """Canonical value of a label or code, or None (or the vocabulary's OTHER value). Labels of a
+    prefix vocabulary also match the start of a text; steps also a label inside it."""
     labels, numeric = _labels(vocabulary)
     key = fold(text)
     if numeric and key.isdigit():  # folding drops a minus sign: "-1" is no code, not 1
-        code = -int(key) if text.lstrip().startswith("-") else int(key)
-        return code if code in labels.values() else None
+        if text.lstrip().startswith("-"):
+            return None
+        if key in labels:  # a code written as a label of another value (paid_online 3 = not paid)
+            return labels[key]
+        return int(key) if int(key) in labels.values() else None
     if key in labels:
         return labels[key]
-    if vocabulary == "step":
+    if prefix and vocabulary in PREFIX_VOCABULARIES:
         prefixes = [label for label in labels if key.startswith(label + " ")]
-        return labels[max(prefixes, key=len)] if prefixes else "other"
+        if prefixes:
+            return labels[max(prefixes, key=len)]
+    if vocabulary in OTHER:  # a label of two words or more inside the text ("BTP yêu cầu bổ sung")
+        inside = [label for label in labels if " " in label and f" {label} " in f" {key} "]
+        return labels[max(inside, key=len)] if inside else OTHER[vocabulary]
     return None
 
 

@@ -1,10 +1,16 @@
-"""Reading landed files (CSV, XLSX, JSON/NDJSON) into chunks of text columns.
+"""Reading landed files (CSV, XLSX, XLS, JSON/NDJSON) into chunks of text columns.
 
 Every reader yields polars frames whose columns are the file's original header texts (all Utf8)
-plus `_row_number` (Int32): where a user finds the record (xlsx: the sheet row; csv/json: the
-1-based record number after the header). A CSV block that holds rows with more fields than the
-header also carries `_ragged` (see `_ragged_block`). Typing and validation belong to
-`pipelines.normalise`.
+plus `_row_number` (Int32): where a user finds the record (sheets: the sheet or table row;
+csv/json: the 1-based record number after the header). A CSV block that holds rows with more fields
+than the header also carries `_ragged` (see `_ragged_block`). A sheet also carries `_skipped` (why a
+row is no record: a column-number row, a row group) and `_group` (the label of the row group a row
+is in). Typing and validation belong to `pipelines.normalise`.
+
+Sheets are xlsx workbooks, genuine BIFF .xls workbooks (both read by fastexcel) and the ".xls"
+files browsers save, which are HTML pages holding a table (read by lxml): all three go through the
+same header search, row groups and footer logic. JSON is an array, NDJSON, or an envelope holding
+the array of records; values inside arrays of records are flattened as `schemas.Nested` declares.
 """
 
 from __future__ import annotations
@@ -24,14 +30,21 @@ from xml.etree import ElementTree
 import fastexcel
 import numpy as np
 import polars as pl
+from lxml import etree, html
 
 from pipelines.parsing import map_distinct
-from pipelines.schemas import Source
+from pipelines.schemas import Nested, Source
 from pipelines.text import fold
 
 ROW_NUMBER = "_row_number"
 RAGGED = "_ragged"  # struct {reason, raw_record}: set on a row with more fields than the header
-HEADER_SEARCH_ROWS = 15
+SKIPPED = "_skipped"  # why a sheet row is not a record (column numbers, a row group), else null
+GROUP = "_group"  # the label of the row group ("Sở, ban, ngành") the row is under
+MARKERS = (ROW_NUMBER, RAGGED, SKIPPED, GROUP)  # reader columns that are not the file's own
+HEADER_SEARCH_ROWS = 20  # VNPost's delivery report puts its header as low as row 20
+_OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # a BIFF (.xls) workbook
+_MAX_SPAN = 512  # an HTML cell's colspan/rowspan beyond this is taken as 1 (a broken page)
+_GROUP_MARKER = r"^(?:[IVXLC]+|[A-ZĐ])\.?$"  # "I", "II", "A." in the running-number column
 _SNIFF_BYTES = 1 << 16
 _CSV_BLOCK_BYTES = 1 << 25  # 32 MiB of CSV parsed at a time
 _TRANSCODE_LINES_HINT = 1 << 22  # characters per read while transcoding to UTF-8
@@ -58,17 +71,24 @@ def read_records(path: Path, source: Source, chunk_rows: int = 500_000) -> Itera
     if suffix == ".csv":
         return _read_csv(path, source, chunk_rows)
     if suffix == ".xlsx":
-        return _read_xlsx(path, source, chunk_rows)
+        return _read_workbook(path, source, chunk_rows, "xlsx")
+    if suffix == ".xls":
+        return _read_xls(path, source, chunk_rows)
     if suffix in (".json", ".ndjson"):
-        return _read_json(path, chunk_rows)
-    raise FileRefused(f"unsupported file type '{suffix}': expected .csv, .xlsx, .json or .ndjson")
+        return _read_json(path, source, chunk_rows)
+    raise FileRefused(f"unsupported file type '{suffix}': expected .csv, .xlsx, .xls, .json or .ndjson")
 
 
 # -- headers --------------------------------------------------------------------------------------
 
 
 def _aliases(source: Source) -> set[str]:
-    return {fold(a) for c in source.columns for a in (*c.aliases, c.name)}
+    return {fold(a) for c in source.columns for a in c.inputs}
+
+
+def _key_column(source: Source):
+    """The column that names a record: the key, else a column that may stand for it."""
+    return source.column(source.key[0])
 
 
 def _score(cells: list[str | None], aliases: set[str]) -> int:
@@ -87,7 +107,7 @@ def _header_names(cells: list[str | None]) -> list[str]:
 
 
 def _no_header(source: Source) -> FileRefused:
-    looked = ", ".join(source.required[0].aliases) if source.required else source.columns[0].name
+    looked = ", ".join(_key_column(source).aliases)
     return FileRefused(
         f"no header row found: looked for {looked} (and the other {source.name} column names) "
         f"in the first {HEADER_SEARCH_ROWS} rows"
@@ -319,26 +339,107 @@ def _find_xlsx_header(rows: list[list[str | None]], aliases: set[str]) -> tuple[
     return best
 
 
-def _is_column_numbering(cells: list[str | None]) -> bool:
-    """The '(1) (2) (3)' row many report templates put under the header."""
-    filled = [c for c in cells if c]
-    return len(filled) >= max(2, len(cells) // 2) and all(
-        re.fullmatch(r"\(?\d{1,2}\)?", c.strip()) for c in filled
-    )
-
-
-def _read_xlsx(path: Path, source: Source, chunk_rows: int) -> Iterator[pl.DataFrame]:
+def _read_workbook(path: Path, source: Source, chunk_rows: int, kind: str) -> Iterator[pl.DataFrame]:
+    """An xlsx or BIFF .xls workbook: the sheet whose header matches best."""
     try:
         workbook = fastexcel.read_excel(path)
+        if not workbook.sheet_names:
+            raise FileRefused("the workbook has no sheets")
+        sheets = [workbook.load_sheet(i, header_row=None, dtypes="string").to_polars()
+                  for i in range(len(workbook.sheet_names))]
+    except FileRefused:
+        raise
     except Exception as e:  # fastexcel raises its own hierarchy for every unreadable workbook
         # the first line only: the rest is calamine's context, with the server's absolute path
-        raise FileRefused(f"not a readable xlsx workbook: {str(e).splitlines()[0]}") from None
-    if not workbook.sheet_names:
-        raise FileRefused("the workbook has no sheets")
+        raise FileRefused(f"not a readable {kind} workbook: {str(e).splitlines()[0]}") from None
+    first_row = (lambda index: _first_row_number(path, index)) if kind == "xlsx" else (lambda index: 1)
+    return _read_sheets(sheets, first_row, source, chunk_rows)
+
+
+def _read_xls(path: Path, source: Source, chunk_rows: int) -> Iterator[pl.DataFrame]:
+    """A genuine BIFF workbook, or the HTML page a browser saved under an .xls name."""
+    with path.open("rb") as f:
+        head = f.read(_SNIFF_BYTES)
+    if head.startswith(_OLE_MAGIC):
+        return _read_workbook(path, source, chunk_rows, "xls")
+    if head.startswith(b"PK\x03\x04"):  # an xlsx saved under an .xls name
+        return _read_workbook(path, source, chunk_rows, "xlsx")
+    if b"<table" in head.lower() or b"<html" in head.lower() or b"\x00<\x00" in head:
+        return _read_html(path, source, chunk_rows)
+    raise FileRefused("not a readable .xls file: neither an Excel workbook nor an HTML page with a table")
+
+
+def _decode_page(data: bytes) -> str:
+    """An HTML page's text: BOM, else UTF-8, else Windows-1258 (lxml would guess Latin-1)."""
+    for bom, encoding in ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"),
+                          (codecs.BOM_UTF16_BE, "utf-16")):
+        if data.startswith(bom):
+            return data.decode(encoding, errors="replace")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        return data.decode("cp1258", errors="replace")
+
+
+def _span(value: str | None) -> int:
+    return int(value) if value and value.strip().isdigit() and 0 < int(value) <= _MAX_SPAN else 1
+
+
+def _table_rows(table: html.HtmlElement) -> list[list[str | None]]:
+    """A table's cells as a grid: a cell spanning rows or columns fills its top-left position and
+    leaves the others empty, as a merged cell reads in a workbook. `<br/>` separates words."""
+    rows: list[list[str | None]] = []
+    covered: dict[int, int] = {}  # column -> rows still covered by a rowspan from above
+    for tr in table.iter("tr"):
+        row: list[str | None] = []
+        for cell in tr:
+            if cell.tag not in ("td", "th"):
+                continue
+            _skip_covered(row, covered)
+            for br in cell.iter("br"):
+                br.tail = " " + (br.tail or "")
+            text = cell.text_content().strip()
+            width, height = _span(cell.get("colspan")), _span(cell.get("rowspan"))
+            for offset in range(width):
+                if height > 1:
+                    covered[len(row)] = height - 1
+                row.append((text or None) if offset == 0 else None)
+        _skip_covered(row, covered)
+        rows.append(row)
+    return rows
+
+
+def _skip_covered(row: list[str | None], covered: dict[int, int]) -> None:
+    """Empty cells where cells of rows above span down into this row."""
+    while covered.get(len(row), 0) > 0:
+        covered[len(row)] -= 1
+        row.append(None)
+
+
+def _read_html(path: Path, source: Source, chunk_rows: int) -> Iterator[pl.DataFrame]:
+    try:
+        document = html.document_fromstring(_decode_page(path.read_bytes()))
+    except (etree.ParserError, ValueError) as e:
+        raise FileRefused(f"not a readable HTML table: {e}") from None
+    sheets = []
+    for table in document.iter("table"):
+        rows = _table_rows(table)
+        width = max((len(r) for r in rows), default=0)
+        if width:
+            grid = [r + [None] * (width - len(r)) for r in rows]
+            sheets.append(pl.DataFrame(grid, schema=[f"c{i}" for i in range(width)], orient="row"))
+    if not sheets:
+        raise FileRefused("not a table: the HTML page holds no <table> with cells")
+    return _read_sheets(sheets, lambda index: 1, source, chunk_rows)
+
+
+def _read_sheets(sheets: list[pl.DataFrame], first_row_of, source: Source,
+                 chunk_rows: int) -> Iterator[pl.DataFrame]:
+    """The records of the sheet (or HTML table) whose header matches best: title rows above the
+    header and the footer below dropped, column-number rows and row groups marked `_skipped`."""
     aliases = _aliases(source)
     best = None
-    for index in range(len(workbook.sheet_names)):
-        sheet = workbook.load_sheet(index, header_row=None, dtypes="string").to_polars()
+    for index, sheet in enumerate(sheets):
         rows = [list(r) for r in sheet.head(HEADER_SEARCH_ROWS + 1).rows()]
         score, start, cells = _find_xlsx_header(rows, aliases)
         if score and (best is None or score > best[0]):
@@ -346,29 +447,52 @@ def _read_xlsx(path: Path, source: Source, chunk_rows: int) -> Iterator[pl.DataF
     if best is None:
         raise _no_header(source)
     _, start, cells, sheet, index = best
-    if start < sheet.height and _is_column_numbering(list(sheet.row(start))):
-        start += 1
     names = _header_names(cells)
-    first_row = _first_row_number(path, index)
+    first_row = first_row_of(index)
     data = sheet.slice(start).rename(dict(zip(sheet.columns, names, strict=True)))
     data = data.with_columns(
         pl.all().str.replace(r"^(\d{4}-\d{2}-\d{2}) 00:00:00$", "$1"),  # a date cell has no time
         pl.int_range(first_row + start, first_row + start + data.height, dtype=pl.Int32)
         .alias(ROW_NUMBER),
-    ).drop(_running_number_columns(names))
+    )
+    data = _mark_skipped(data, names).drop(_running_number_columns(names))
     data = data.filter(~_footer_rows(data, source))
     for offset in range(0, max(data.height, 1), chunk_rows):
         yield data.slice(offset, chunk_rows)
+
+
+def _mark_skipped(data: pl.DataFrame, names: list[str]) -> pl.DataFrame:
+    """`_skipped` on rows that are no records and `_group` on every row under a row group.
+
+    A column-number row ("1 2 3 … 11", "(1) (2)") holds only small numbers. A row group has a
+    Roman numeral or a letter in the running-number column (else the first column) and one or two
+    other cells: its label ("Sở, ban, ngành", "Cấp huyện (…)") is the group of the rows below."""
+    values = [pl.col(n).str.strip_chars() for n in names]
+    filled = pl.sum_horizontal(v.fill_null("").str.len_chars() > 0 for v in values)
+    small_numbers = pl.sum_horizontal(v.str.contains(r"^\(?\d{1,2}\)?$").fill_null(False) for v in values)
+    numbering = (filled >= max(2, len(names) // 2)) & (small_numbers == filled)
+    marker = (_running_number_columns(names) or names[:1])[0]
+    others = [pl.col(n).str.strip_chars() for n in names if n != marker]
+    others_filled = pl.sum_horizontal(v.fill_null("").str.len_chars() > 0 for v in others)
+    group = (pl.col(marker).str.strip_chars().str.contains(_GROUP_MARKER).fill_null(False)
+             & others_filled.is_between(1, 2) & ~numbering)
+    label = pl.concat_str(others, separator=" ", ignore_nulls=True)
+    return data.with_columns(
+        pl.when(numbering).then(pl.lit("column-number row"))
+        .when(group).then(pl.format("row group '{}'", label)).alias(SKIPPED),
+        pl.when(group).then(label).forward_fill().alias(GROUP),
+    )
 
 
 def _footer_rows(data: pl.DataFrame, source: Source) -> pl.Series:
     """Blank rows and the report's footer: from the first footer row ('Tổng cộng', 'Người lập
     biểu', signatures; in the key column or, without a key, anywhere in the row) on, every row
     whose key cannot be a code (dossier, item and transaction codes have digits and no spaces)."""
-    values = [c for c in data.columns if c != ROW_NUMBER]
+    values = [c for c in data.columns if c not in MARKERS]
     blank = pl.all_horizontal(pl.col(c).is_null() | (pl.col(c).str.strip_chars() == "") for c in values)
-    key_aliases = {fold(a) for a in (*source.required[0].aliases, source.required[0].name)}
-    key = next((c for c in values if fold(c) in key_aliases), None)
+    candidates = (source.key[0], *(name for group in source.one_of for name in group))
+    key = next((c for name in candidates for c in values
+                if fold(c) in {fold(a) for a in source.column(name).inputs}), None)
     if key is None:
         return data.select(blank).to_series()
     key_text = pl.col(key).str.strip_chars()
@@ -385,29 +509,142 @@ def _footer_rows(data: pl.DataFrame, source: Source) -> pl.Series:
 # -- JSON -----------------------------------------------------------------------------------------
 
 
-def _read_json(path: Path, chunk_rows: int) -> Iterator[pl.DataFrame]:
+def _read_json(path: Path, source: Source, chunk_rows: int) -> Iterator[pl.DataFrame]:
     with path.open("rb") as f:
         head = f.read(_SNIFF_BYTES).lstrip(codecs.BOM_UTF8).lstrip()
     if head.startswith(b"["):
-        reader, shape = pl.read_json, "a JSON array"
+        frame = _json_table(lambda: pl.read_json(path, infer_schema_length=None), "a JSON array")
     elif head.startswith(b"{"):
-        reader, shape = pl.read_ndjson, "NDJSON (one object per line)"
+        frame = _ndjson_or_envelope(path, source)
     else:
         raise FileRefused("not a table: a JSON file must hold an array of objects or one object per line")
-    try:
-        frame = reader(path, infer_schema_length=None)
-    except pl.exceptions.PolarsError as e:
-        raise FileRefused(
-            f"not a table: cannot read {shape} of objects ({str(e).splitlines()[0]})"
-        ) from None
     if frame.width == 0:
-        raise FileRefused(f"not a table: {shape} without any field")
+        raise FileRefused("not a table: a JSON array of objects without any field")
+    frame = _flatten_nested(frame, source)
     frame = frame.select(_as_text(frame, c) for c in frame.columns).with_columns(
         pl.int_range(1, frame.height + 1, dtype=pl.Int32).alias(ROW_NUMBER)
     )
     frame = frame.rename(dict(zip(frame.columns[:-1], _header_names(frame.columns[:-1]), strict=True)))
     for offset in range(0, max(frame.height, 1), chunk_rows):
         yield frame.slice(offset, chunk_rows)
+
+
+def _json_table(read, shape: str) -> pl.DataFrame:
+    try:
+        return read()
+    except pl.exceptions.PolarsError as e:
+        raise FileRefused(f"not a table: cannot read {shape} of objects ({str(e).splitlines()[0]})") from None
+
+
+def _ndjson_or_envelope(path: Path, source: Source) -> pl.DataFrame:
+    """NDJSON, or one object: a record, or an envelope (`{"data": [...]}`, `{"result": {"data":
+    [...]}}`) whose array of records is the table."""
+    try:
+        frame = pl.read_ndjson(path, infer_schema_length=None)
+        if frame.height != 1 or _score(frame.columns, _aliases(source)):
+            return frame
+    except pl.exceptions.PolarsError:
+        pass  # a pretty-printed object spans lines
+    try:
+        with path.open("rb") as f:
+            document = json.loads(f.read().decode("utf-8-sig"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as e:
+        raise FileRefused(f"not a table: cannot read NDJSON (one object per line) or one JSON object ({e})") from None
+    found = _records_in(document, _aliases(source))
+    if found is None:
+        raise FileRefused(f"not a table: no array of records in the JSON object; found {_describe(document)}")
+    where, records = found
+    if not records:
+        raise FileRefused(f"not a table: the array of records at '{where}' is empty")
+    data = json.dumps(records, ensure_ascii=False).encode()
+    return _json_table(lambda: pl.read_json(io.BytesIO(data), infer_schema_length=None), f"the array at '{where}'")
+
+
+def _records_in(document: object, aliases: set[str]) -> tuple[str, list] | None:
+    """(where, records) of the array of objects in an envelope whose keys best match the source's
+    columns, the shallowest first on a tie; None when there is none."""
+    best, score_of_best = None, -1
+    queue: list[tuple[str, object]] = [("", document)]
+    while queue:
+        where, value = queue.pop(0)
+        if isinstance(value, dict):
+            queue.extend((f"{where}.{k}".lstrip("."), v) for k, v in value.items())
+        elif isinstance(value, list) and value and all(isinstance(v, dict) for v in value):
+            score = _score(list(value[0]), aliases)
+            if score > score_of_best:
+                best, score_of_best = (where or "(top)", value), score
+        elif isinstance(value, list) and not value and best is None:
+            best = (where, value)
+    return best
+
+
+def _describe(document: object) -> str:
+    if isinstance(document, dict):
+        keys = ", ".join(f"{k} ({type(v).__name__})" for k, v in list(document.items())[:8])
+        return f"an object with {keys or 'no keys'}"
+    return f"a {type(document).__name__}"
+
+
+def _flatten_nested(frame: pl.DataFrame, source: Source) -> pl.DataFrame:
+    """Values inside arrays of records, as declared (`schemas.Nested`), each as a text column
+    named by its path (`DanhSachLePhi[].Gia`). An array the file does not hold gives no column."""
+    columns = []
+    for nested in (n for c in source.columns for n in c.nested):
+        expr = _nested_values(frame.schema, nested)
+        if expr is not None:
+            columns.append(_aggregate(expr, nested.aggregate).alias(nested.path))
+    return frame.with_columns(columns) if columns else frame
+
+
+def _nested_values(schema: pl.Schema, nested: Nested) -> pl.Expr | None:
+    """A list of the path's values (Utf8) per record, or None when the frame lacks the path."""
+    arrays = nested.arrays
+    dtype = schema.get(arrays[0])
+    expr = pl.col(arrays[0])
+    for depth, name in enumerate(arrays):
+        if depth:  # an array inside each element: one list of the inner elements
+            if not isinstance(dtype, pl.Struct) or name not in dict(dtype):
+                return None
+            dtype = dict(dtype)[name]
+            expr = expr.list.eval(pl.element().struct.field(name)).list.eval(pl.element().explode())
+            if not isinstance(dtype, pl.List):
+                return None
+        elif not isinstance(dtype, pl.List):
+            return None
+        dtype = dtype.inner
+        if depth == 0 and nested.prefer and isinstance(dtype, pl.Struct) and nested.prefer[0] in dict(dtype):
+            field, value = nested.prefer
+            expr = expr.list.eval(pl.element().sort_by(
+                pl.element().struct.field(field).cast(pl.String) != value, maintain_order=True))
+    if nested.field is None:
+        return expr.list.eval(pl.element().is_not_null().cast(pl.String))
+    if not isinstance(dtype, pl.Struct) or nested.field not in dict(dtype):
+        return None
+    inner = dict(dtype)[nested.field]
+    value = pl.element().struct.field(nested.field)
+    value = value.struct.json_encode() if isinstance(inner, pl.Struct) else value.cast(pl.String)
+    return expr.list.eval(value.str.strip_chars()).list.eval(pl.element().filter(pl.element() != ""))
+
+
+def _aggregate(values: pl.Expr, aggregate: str) -> pl.Expr:
+    if aggregate == "sum":
+        numbers = values.list.eval(pl.element().cast(pl.Float64, strict=False))
+        unreadable = numbers.list.eval(pl.element().is_null()).list.any()
+        total = numbers.list.sum().cast(pl.Int64, strict=False).cast(pl.String)
+        # an unreadable amount keeps the whole list as text: the row is quarantined, not undercounted
+        return (pl.when(values.list.len() == 0).then(None).when(unreadable)
+                .then(values.list.join("+")).otherwise(total))
+    if aggregate == "count":
+        return values.list.len().cast(pl.String)
+    if aggregate == "exists":
+        return pl.when(values.list.len() > 0).then(pl.lit("1")).otherwise(pl.lit("0"))
+    if aggregate == "last":
+        return values.list.last()
+    if aggregate == "any":
+        return values.list.first()
+    if aggregate == "all":
+        return pl.when(values.list.len() > 0).then(values.list.unique(maintain_order=True).list.join(","))
+    raise ValueError(f"unknown aggregate {aggregate!r}")
 
 
 def _as_text(frame: pl.DataFrame, name: str) -> pl.Expr:

@@ -39,7 +39,7 @@ SCORE_SQL = """
 select a.level, avg(i.score) as score, count(*) as agencies
 from marts.mart_index_766 i join marts.dim_agency a using (agency_code)
 where i.period_start = ? and i.score is not null
-group by a.level order by a.level desc
+group by a.level order by a.level desc nulls last
 """
 
 
@@ -52,6 +52,7 @@ def _number(value: float | int) -> str:
 def _share(part, whole) -> str:
     if not whole:
         return "không có hồ sơ (no dossiers)"
+    part = part or 0  # a sum over values all NULL
     return f"{_number(int(part))}/{_number(int(whole))} = {_number(100 * part / whole)}%"
 
 
@@ -77,7 +78,8 @@ def headline(warehouse: Path) -> str:
         f"  kết quả điện tử (e-result)      {_share(electronic, resolved_d)} of resolved dossiers",
     ]
     for level, score, agencies in scores:
-        lines.append(f"  chỉ số 766 {LEVEL_NAMES.get(level, level):<20} {_number(float(score))} điểm "
+        name = LEVEL_NAMES.get(level) or level or "cấp không rõ"  # an agency the catalogue gives no level
+        lines.append(f"  chỉ số 766 {name:<20} {_number(float(score))} điểm "
                      f"(mean score of {agencies} agencies)")
     return "\n".join(lines)
 

@@ -5,6 +5,10 @@ One `Source` per table that lands. Each canonical column names the headers it ar
 normalised to. The readers, the normalisers, the warehouse DDL, the sample-data generator and the
 quality suites all read this module, so a header alias is added in exactly one place.
 
+Real shapes are declared here too: a value nested in an array of records (`Nested`), and where a
+required fact comes from when a shape lacks it (`fallbacks`: another column through a vocabulary,
+a catalogue lookup, the row's dates, the file's export date). A new vendor is a few aliases.
+
 Types (`kind`):
   text       NFC, trimmed, empty -> NULL
   code       text, upper-cased where the domain's codes are (agency, procedure, item codes)
@@ -21,7 +25,67 @@ Types (`kind`):
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Nested:
+    """A value inside an array of records (JSON): `Array[].Field` aggregated over the array.
+
+    aggregate: sum (numbers), count (the array's length), exists (1 when the array has an
+    element, else 0), last (the last non-empty value: arrays are written in time order), any (the
+    first non-empty value), all (every value, comma-separated). `prefer`: (field, value) of the
+    outer array's elements to take first (the direct channel, KENH 1)."""
+
+    path: str  # "DanhSachLePhi[].Gia"; "A[].B[].C" through arrays of arrays; "A[]" for a count
+    aggregate: str
+    prefer: tuple[str, str] | None = None
+
+    @property
+    def arrays(self) -> list[str]:
+        return [part.lstrip(".") for part in self.path.split("[]")[:-1]]
+
+    @property
+    def field(self) -> str | None:
+        last = self.path.split("[]")[-1].lstrip(".")
+        return last or None
+
+
+@dataclass(frozen=True)
+class FromColumn:
+    """The value of another column mapped through a vocabulary; `otherwise` for any other value."""
+
+    column: str
+    vocabulary: str
+    otherwise: object = None
+
+
+@dataclass(frozen=True)
+class Lookup:
+    """The code of the catalogue entry named by another column (folded exact match).
+
+    `pattern`: its first group is the part of the other column that is matched (the agency code
+    that starts a dossier code)."""
+
+    column: str
+    catalogue: str  # a key of pipelines.normalise.Catalogues: procedures_by_name, agencies_by_name, agency_codes
+    pattern: str | None = None
+
+
+@dataclass(frozen=True)
+class FromDates:
+    """The value of the first (date column, value) pair whose date is set: a register without a
+    status column gives the status by its dates (only where the file has no such column)."""
+
+    rules: tuple[tuple[str, object], ...]
+
+
+@dataclass(frozen=True)
+class ExportDate:
+    """The file's export date (a postal order is accepted on the day it is exported)."""
+
+
+Fallback = FromColumn | Lookup | FromDates | ExportDate
 
 
 @dataclass(frozen=True)
@@ -29,10 +93,23 @@ class Column:
     name: str
     aliases: tuple[str, ...]
     kind: str = "text"
-    required: bool = False
+    required: bool = False  # checked after the fallbacks
+    not_required_when: tuple[str, tuple] | None = None  # (column, values): e.g. no receipt for status 1, 3
     vocabulary: str | None = None  # name of a key in VOCABULARIES, for kind == "enum"
     personal: bool = False  # personal data: kept in raw (restricted), never in staging/marts
     raw_name: str | None = None  # for pii_key: the name of the clear column it replaces
+    nested: tuple[Nested, ...] = ()  # values inside arrays of records that land here
+    fallbacks: tuple[Fallback, ...] = ()  # tried in order where the column's own value is empty
+    default: object = None  # the value of an empty cell ("empty means direct")
+    extract: str | None = None  # a code matching this keeps its first group (a local variant)
+    levels: bool = False  # several agency levels in one cell: 'province,district'
+    link_means_true: bool = False  # flag: a non-empty link or file path is True
+    from_group: bool = False  # an empty value takes the row group's label ("II | | Cấp huyện")
+
+    @property
+    def inputs(self) -> tuple[str, ...]:
+        """Header texts this column is read from: its aliases, its nested paths and its name."""
+        return (*self.aliases, *(n.path for n in self.nested), self.name)
 
 
 @dataclass(frozen=True)
@@ -41,9 +118,10 @@ class Source:
     folder: str  # landing folder: hoso, tientrinh, buuchinh, thanhtoan, danhmuc
     columns: tuple[Column, ...]
     key: tuple[str, ...]  # business key of one version's entity
-    extensions: tuple[str, ...] = (".csv", ".xlsx", ".json", ".ndjson")
+    extensions: tuple[str, ...] = (".csv", ".xlsx", ".xls", ".json", ".ndjson")
     file_prefix: str | None = None  # danhmuc: thutuc / donvi / ngaynghi
     version_order: tuple[str, ...] = ()  # columns ordering versions, newest last
+    one_of: tuple[tuple[str, ...], ...] = ()  # at least one column of each group is required
 
     def column(self, name: str) -> Column:
         return next(c for c in self.columns if c.name == name)
@@ -74,64 +152,85 @@ VOCABULARIES: dict[str, dict[object, tuple[str, ...]]] = {
         9: ("9", "Đã xử lý xong", "Đã có kết quả", "Chờ trả kết quả"),
         10: ("10", "Đã trả kết quả", "Hoàn thành"),
     },
+    # The systems' own codes: 0 = at the desk, 1 = by post (national sync format, every vendor).
     "result_delivery": {
-        1: ("1", "Trực tiếp", "Trực tiếp tại Bộ phận Một cửa", "Tại Bộ phận Một cửa"),
-        2: ("2", "Qua dịch vụ bưu chính công ích", "Bưu chính", "Bưu chính công ích", "BCCI"),
-        3: ("3", "Trực tuyến", "Bản điện tử", "Điện tử"),
+        "desk": ("0", "Trực tiếp", "Trực tiếp tại Bộ phận Một cửa", "Tại Bộ phận Một cửa", "Nhận trực tiếp"),
+        "post": ("1", "Qua dịch vụ bưu chính công ích", "Bưu chính", "Bưu chính công ích", "BCCI",
+                 "Qua BCCI", "Qua dịch vụ BCCI", "Qua bưu điện"),
+        "electronic": ("Trực tuyến", "Bản điện tử", "Điện tử", "Nhận kết quả điện tử"),
     },
     "paid_online": {
-        0: ("0", "Không", "Chưa thanh toán"),
+        0: ("0", "Không", "Chưa thanh toán", "3"),  # 3: a fee was requested and is not paid
         1: ("1", "Có", "Qua Cổng DVCQG", "DVCQG"),
         2: ("2", "Qua cổng thanh toán của tỉnh/bộ", "Qua cổng thanh toán của tỉnh", "Qua cổng thanh toán của bộ"),
     },
-    # Steps of the processing history. A label may carry a trailing object ("... hồ sơ"): the
-    # normaliser matches the longest label that starts the folded text. Unknown -> "other".
+    # Steps of the processing history, in the systems' own words. A label matches exactly, else
+    # the longest label starting the text ("Tiếp nhận hồ sơ"), else the longest label of two words
+    # or more inside it ("VBDLIS yêu cầu bổ sung hồ sơ"). Unknown -> "other", reported.
     "step": {
-        "received": ("Tiếp nhận", "Tiếp nhận hồ sơ"),
-        "transferred": ("Chuyển xử lý",),
+        "received": ("Tiếp nhận", "Tiếp nhận hồ sơ", "Nộp hồ sơ trực tuyến", "Nhận hồ sơ từ DVCLT"),
+        "transferred": ("Chuyển xử lý", "Chuyển hồ sơ", "Chuyển phi địa giới"),
         "appraised": ("Thẩm định",),
         "approved": ("Phê duyệt",),
-        "supplement_requested": ("Yêu cầu bổ sung",),
-        "supplement_received": ("Công dân bổ sung", "Hoàn thành bổ sung"),
+        "supplement_requested": ("Yêu cầu bổ sung", "Trình thông qua dự thảo yêu cầu bổ sung hồ sơ",
+                                 "Xác nhận kết quả yêu cầu bổ sung"),
+        "supplement_received": ("Công dân bổ sung", "Hoàn thành bổ sung", "Xác nhận bổ sung",
+                                "Cán bộ trả bổ sung hồ sơ"),
         "paused": ("Tạm dừng",),
         "resumed": ("Tiếp tục xử lý",),
-        "payment_requested": ("Yêu cầu nghĩa vụ tài chính", "Yêu cầu thực hiện nghĩa vụ tài chính"),
-        "paid": ("Đã thanh toán",),
-        "result_ready": ("Có kết quả",),
-        "result_returned": ("Trả kết quả",),
+        "payment_requested": ("Yêu cầu nghĩa vụ tài chính", "Yêu cầu thực hiện nghĩa vụ tài chính",
+                              "Yêu cầu thu phí lệ phí"),
+        "paid": ("Đã thanh toán", "Thanh toán trực tuyến", "Thanh toán phí, lệ phí"),
+        "result_ready": ("Có kết quả", "Kết thúc xử lý", "Kết thúc hồ sơ", "BTP trả kết quả"),
+        "result_returned": ("Trả kết quả", "Đã trả kết quả", "Trả và yêu cầu BCCI lấy kết quả",
+                            "Xác nhận và yêu cầu BCCI lấy kết quả"),
+        "result_by_post": ("Đăng ký nhận kết quả qua BCCI",),
+        "handed_to_post": ("Chuyển thông tin nhận kết quả sang hệ thống VNPost",),
         "apology_reappointed": ("Xin lỗi và hẹn lại", "Văn bản xin lỗi"),
-        "withdrawn": ("Rút hồ sơ",),
+        "withdrawn": ("Rút hồ sơ", "Xác nhận trả lại/ xin rút"),
         "stopped": ("Dừng xử lý",),
         "refused": ("Từ chối",),
+    },
+    # A step without a known action follows from the dossier's status after it.
+    "step_from_status": {
+        "received": ("2",), "supplement_requested": ("5",), "withdrawn": ("7",), "stopped": ("8",),
+        "result_ready": ("9",), "result_returned": ("10",),
     },
     "postal_direction": {
         "inbound": ("Nhận hồ sơ", "Chuyển phát hồ sơ", "Gửi hồ sơ", "Chiều đi", "Inbound"),
         "outbound": ("Trả kết quả", "Chuyển trả kết quả", "Chiều về", "Outbound"),
     },
     "delivery_status": {
-        "delivered": ("Phát thành công", "Delivered"),
-        "in_transit": ("Đang vận chuyển", "Đang phát", "In transit"),
+        "delivered": ("Phát thành công", "Delivered", "Đã phát"),
+        "in_transit": ("Đang vận chuyển", "Đang phát", "In transit", "Đã chấp nhận"),
         "failed": ("Phát không thành công", "Failed"),
         "returned": ("Chuyển hoàn", "Returned"),
     },
     "payment_status": {
-        "initiated": ("khoi-tao", "Khởi tạo"),
+        "initiated": ("khoi-tao", "Khởi tạo", "Chờ xác nhận"),
         "succeeded": ("thanh-cong", "Thành công"),
         "failed": ("that-bai", "Thất bại"),
         "refunded": ("hoan-tien", "Hoàn tiền"),
     },
+    # A payment platform's confirmation: MaLoi 00 is success, any other code a failure.
+    "payment_error": {"succeeded": ("00",)},
     "fee_kind": {
         "phi": ("Phí",),
         "le_phi": ("Lệ phí",),
     },
     "platform": {
         "dvcqg": ("DVCQG", "Cổng DVCQG", "Nền tảng thanh toán DVCQG", "PayGov", "Cổng Dịch vụ công quốc gia"),
-        "local": ("Cổng thanh toán của tỉnh", "Cổng thanh toán của bộ", "Cổng tỉnh", "Local"),
+        "local": ("Cổng thanh toán của tỉnh", "Cổng thanh toán của bộ", "Cổng tỉnh", "Local",
+                  "Cổng thanh toán tỉnh"),
     },
+    # As the reports and the systems' group tables write them; CAPTHUCHIEN codes 0-3 of the
+    # national procedure database. A label may carry a trailing remark: "Cấp huyện (…)".
     "agency_level": {
-        "province": ("Tỉnh", "Sở, ban, ngành", "Sở", "Cấp tỉnh"),
-        "district": ("Huyện", "Cấp huyện", "Quận", "Thị xã", "Thành phố thuộc tỉnh"),
-        "commune": ("Xã", "Cấp xã", "Phường", "Thị trấn"),
+        "ministry": ("0", "Bộ", "Cấp bộ", "Trung ương"),
+        "province": ("1", "Tỉnh", "Sở, ban, ngành", "Sở", "Cấp tỉnh", "so-ban-nganh", "CapTinh"),
+        "district": ("2", "Huyện", "Cấp huyện", "Quận", "Thị xã", "Thành phố thuộc tỉnh",
+                     "Huyện, thị xã, thành phố", "Quận, huyện", "quan-huyen", "CapHuyen"),
+        "commune": ("3", "Xã", "Cấp xã", "Phường", "Thị trấn", "Xã, phường, thị trấn", "xa-phuong", "CapXa"),
     },
     "deadline_unit": {
         "working_days": ("Ngày làm việc",),
@@ -148,6 +247,10 @@ VOCABULARIES: dict[str, dict[object, tuple[str, ...]]] = {
         "working_day": ("Làm bù", "Đi làm bù", "Làm việc"),
     },
 }
+# Vocabularies whose labels may be followed by more words ("Tiếp nhận hồ sơ", "Cấp huyện (…)").
+PREFIX_VOCABULARIES = ("step", "agency_level")
+# Vocabularies where an unknown label is kept as this value (and reported), not rejected.
+OTHER = {"step": "other"}
 
 C = Column
 
@@ -158,45 +261,60 @@ HOSO = Source(
     version_order=("updated_at",),
     columns=(
         C("dossier_code", ("MaHoSo", "Mã hồ sơ", "Mã số hồ sơ"), "code", required=True),
-        C("procedure_code", ("MaTTHC", "Mã TTHC", "Mã thủ tục"), "code", required=True),
+        # a list export names the procedure, not its code; a local variant means its national code
+        C("procedure_code", ("MaTTHC", "Mã TTHC", "Mã thủ tục"), "code", required=True,
+          extract=r"^(\d+\.\d{6})\.", fallbacks=(Lookup("procedure_name", "procedures_by_name"),)),
         C("procedure_name", ("TenTTHC", "Tên TTHC", "Tên thủ tục hành chính", "Tên thủ tục")),
-        # required unless agency_name matches exactly one catalogue agency: checked by the loader
-        C("agency_code", ("MaDonVi", "Mã định danh", "Mã đơn vị", "Mã cơ quan"), "code"),
-        C("agency_name", ("TenDonVi", "Cơ quan chủ trì giải quyết", "Đơn vị tiếp nhận", "Đơn vị")),
+        # the national sync names the agency only in DonViXuLy and inside MaHoSo
+        C("agency_code", ("MaDonVi", "Mã định danh", "Mã đơn vị", "Mã cơ quan"), "code", required=True,
+          fallbacks=(Lookup("dossier_code", "agency_codes", pattern=r"^(.+?)-\d{6}-\d+$"),
+                     Lookup("agency_name", "agencies_by_name"))),
+        C("agency_name", ("TenDonVi", "tenDonVi", "DonViXuLy", "Cơ quan chủ trì giải quyết", "Đơn vị tiếp nhận",
+                          "Đơn vị")),
         C("channel", ("KenhThucHien", "Kênh thực hiện", "Hình thức nộp", "Kênh nộp"), "enum",
-          vocabulary="channel"),
+          vocabulary="channel", default=1),
         C("submitted_at", ("NgayNopHoSo", "Ngày nộp hồ sơ", "Ngày nộp"), "timestamp"),
+        # status 1 (not yet accepted) and 3 (refused at intake) were never received and carry no date
         C("received_at", ("NgayTiepNhan", "Ngày tiếp nhận", "Nhận hồ sơ", "Ngày nhận"), "timestamp",
-          required=True),
+          required=True, not_required_when=("status", (1, 3))),
         C("due_at", ("NgayHenTra", "Ngày hẹn trả", "Hẹn trả kết quả"), "deadline"),
-        C("supplement_requested_at", ("NgayYeuCauBoSung", "Ngày yêu cầu bổ sung"), "timestamp"),
+        C("supplement_requested_at", ("NgayYeuCauBoSung", "Ngày yêu cầu bổ sung"), "timestamp",
+          nested=(Nested("DanhSachHoSoBoSung[].NgayBoSung", "last"),)),
         C("supplement_received_at", ("NgayCongDanBoSung", "Ngày công dân bổ sung",
-                                     "Ngày hoàn thành bổ sung"), "timestamp"),
-        C("supplement_requests", ("SoLanYeuCauBoSung", "Số lần yêu cầu bổ sung"), "int"),
-        C("ended_at", ("NgayKetThucXuLy", "Ngày kết thúc xử lý", "Ngày có kết quả", "Ngày hoàn thành"),
-          "timestamp"),
+                                     "Ngày hoàn thành bổ sung"), "timestamp",
+          nested=(Nested("DanhSachHoSoBoSung[].NgayTiepNhanBoSung", "last"),)),
+        C("supplement_requests", ("SoLanYeuCauBoSung", "Số lần yêu cầu bổ sung"), "int",
+          nested=(Nested("DanhSachHoSoBoSung[]", "count"),)),
+        C("ended_at", ("NgayKetThucXuLy", "NgayKetThucXuLy_ThucTe", "Ngày kết thúc xử lý", "Ngày có kết quả",
+                       "Ngày hoàn thành"), "timestamp"),
         C("returned_at", ("NgayTra", "Ngày trả", "Trả kết quả", "Ngày trả kết quả"), "timestamp"),
         C("rejected_at", ("NgayTuChoi", "Ngày từ chối"), "timestamp"),
-        C("status", ("TrangThaiHoSoId", "Trạng thái", "Tình trạng"), "enum", required=True,
-          vocabulary="dossier_status"),
-        C("result_delivery", ("HinhThucTra", "Phương thức nhận kết quả", "Hình thức nhận kết quả"),
+        # a register without a status column gives it by its dates
+        C("status", ("TrangThaiHoSoId", "TrangThaiHoSo", "StatusId", "Trạng thái", "Tình trạng"), "enum",
+          required=True, vocabulary="dossier_status",
+          fallbacks=(FromDates((("returned_at", 10), ("ended_at", 9), ("received_at", 4))),)),
+        C("result_delivery", ("HinhThucTra", "HinhThuc", "Phương thức nhận kết quả", "Hình thức nhận kết quả"),
           "enum", vocabulary="result_delivery"),
-        C("fee_vnd", ("PhiLePhi", "Phí, lệ phí", "Số tiền phí, lệ phí"), "money"),
+        C("fee_vnd", ("PhiLePhi", "Phí, lệ phí", "Số tiền phí, lệ phí"), "money",
+          nested=(Nested("DanhSachLePhi[].Gia", "sum"),)),
         C("paid_online", ("DuocThanhToanTrucTuyen", "Thanh toán trực tuyến"), "enum",
           vocabulary="paid_online"),
-        C("components_digitised", ("HoSoCoThanhPhanSoHoa", "Số hóa thành phần hồ sơ"), "flag"),
-        C("electronic_result", ("CoKetQuaDienTu", "Kết quả điện tử", "DuongDanTepTinKetQua"), "flag"),
+        C("components_digitised", ("HoSoCoThanhPhanSoHoa", "hoSoCoThanhPhanSoHo", "Số hóa thành phần hồ sơ"),
+          "flag"),
+        C("electronic_result", ("CoKetQuaDienTu", "Kết quả điện tử", "DuongDanTepTinKetQua"), "flag",
+          nested=(Nested("DanhSachGiayToKetQua[].DuongDanTepTinKetQua", "any"),), link_means_true=True),
         C("apology_issued", ("CoVanBanXinLoi", "Đã xin lỗi", "Phiếu xin lỗi"), "flag"),
-        C("owner_name", ("ChuHoSo", "Chủ hồ sơ", "Tên cá nhân, tổ chức", "Người nộp"), personal=True),
-        C("owner_key", ("SoDinhDanh", "SoGiayToChuHoSo", "Số CCCD", "Số CMND/CCCD", "Số giấy tờ"),
-          "pii_key", personal=True, raw_name="owner_id_number"),
+        C("owner_name", ("ChuHoSo", "HoVaTen", "Chủ hồ sơ", "Tên cá nhân, tổ chức", "Người nộp"), personal=True),
+        C("owner_key", ("SoDinhDanh", "SoGiayToChuHoSo", "CMND", "Số CCCD", "Số CMND/CCCD", "Số giấy tờ"),
+          "pii_key", personal=True, raw_name="owner_id_number",
+          nested=(Nested("DinhDanhCHS[].SoDinhDanh", "any"),)),
         C("owner_phone", ("SoDienThoaiChuHoSo", "SoDienThoai", "Số điện thoại"), personal=True),
         C("owner_email", ("EmailChuHoSo", "Email"), personal=True),
         # "Địa chỉ, số điện thoại" (a combined column) lands here whole
         C("owner_address", ("DiaChiChuHoSo", "DiaChi", "Địa chỉ", "Địa chỉ, số điện thoại"),
           personal=True),
         C("summary", ("TrichYeuHoSo", "Trích yếu", "Nội dung"), personal=True),
-        C("updated_at", ("NgayCapNhat", "Ngày cập nhật"), "timestamp"),
+        C("updated_at", ("NgayCapNhat", "Ngày cập nhật", "lastModifiedOn"), "timestamp"),
     ),
 )
 
@@ -206,10 +324,12 @@ TIENTRINH = Source(
     key=("dossier_code", "step_at", "step"),
     columns=(
         C("dossier_code", ("MaHoSo", "Mã hồ sơ"), "code", required=True),
-        C("step_at", ("ThoiDiemXuLy", "Thời điểm xử lý", "Thời gian"), "timestamp", required=True),
-        C("step", ("NoiDungXuLy", "Bước xử lý", "Nội dung xử lý", "StatusId"), "enum", required=True,
-          vocabulary="step"),
-        C("unit_name", ("DonViXuLy", "Đơn vị xử lý", "Phòng ban")),
+        C("step_at", ("ThoiDiemXuLy", "ThoiGian", "Thời điểm xử lý", "Thời gian"), "timestamp", required=True),
+        C("step", ("NoiDungXuLy", "ThaoTac", "Bước xử lý", "Nội dung xử lý"), "enum", required=True,
+          vocabulary="step", fallbacks=(FromColumn("step_status", "step_from_status"),)),
+        # the dossier's status after the step
+        C("step_status", ("StatusId", "TrangThai"), "enum", vocabulary="dossier_status"),
+        C("unit_name", ("DonViXuLy", "Đơn vị xử lý", "Phòng ban", "PhongBanXuLy")),
         C("officer", ("NguoiXuLy", "Người xử lý", "Cán bộ xử lý"), personal=True),
         C("officer_title", ("ChucDanh", "Chức danh")),
         C("step_due_at", ("NgayKetThucTheoQuyDinh", "Hạn xử lý"), "deadline"),
@@ -217,44 +337,52 @@ TIENTRINH = Source(
     ),
 )
 
+# Postal items arrive in pieces (a result-delivery order, a unit's list of results sent by post
+# without item code, VNPost's delivery report without dossier code): each row knows the item's
+# code or its dossier; staging assembles the pieces by item code.
 BUUCHINH = Source(
     name="buuchinh",
     folder="buuchinh",
     key=("item_code",),
-    extensions=(".csv", ".xlsx"),
+    extensions=(".csv", ".xlsx", ".xls"),
+    one_of=(("item_code", "dossier_code"),),
     columns=(
-        C("item_code", ("ItemCode", "Số hiệu bưu gửi", "Mã vận đơn", "Mã bưu gửi"), "code",
-          required=True),
-        C("dossier_code", ("OrderNumber", "Mã hồ sơ"), "code", required=True),
+        C("item_code", ("ItemCode", "Số hiệu bưu gửi", "Mã vận đơn", "Mã bưu gửi"), "code"),
+        C("dossier_code", ("OrderNumber", "Mã hồ sơ", "Số hiệu giấy tờ (Mã hồ sơ)"), "code"),
+        # an order or a unit's result list is a result on its way out
         C("direction", ("Chiều", "Loại dịch vụ", "Dịch vụ"), "enum", required=True,
-          vocabulary="postal_direction"),
-        C("accepted_at", ("Ngày chấp nhận", "Ngày gửi", "AcceptedDate"), "timestamp", required=True),
-        C("delivered_at", ("Ngày phát", "Ngày phát thành công", "DeliveryDate"), "timestamp"),
-        C("delivery_status", ("Trạng thái phát", "Trạng thái", "Status"), "enum", required=True,
-          vocabulary="delivery_status"),
-        C("postage_vnd", ("Cước phí", "Cước", "Fee"), "money"),
+          vocabulary="postal_direction", default="outbound"),
+        C("accepted_at", ("Ngày chấp nhận", "Ngày gửi", "AcceptedDate", "Ngày bưu điện nhận kết quả",
+                          "Thời gian chấp nhận"), "timestamp", required=True, fallbacks=(ExportDate(),)),
+        C("delivered_at", ("Ngày phát", "Ngày phát thành công", "DeliveryDate", "Thời gian phát"), "timestamp"),
+        C("delivery_status", ("Trạng thái phát", "Trạng thái", "Status"), "enum", vocabulary="delivery_status"),
+        C("postage_vnd", ("Cước phí", "Cước", "Fee", "Cước bưu điện thu"), "money"),
         C("cod_vnd", ("Tiền thu hộ", "CODAmount"), "money"),
         C("post_office", ("Bưu cục chấp nhận", "Bưu cục")),
-        C("receiver_name", ("Người nhận",), personal=True),
-        C("receiver_address", ("Địa chỉ người nhận",), personal=True),
-        C("receiver_phone", ("SĐT người nhận", "Số điện thoại người nhận"), personal=True),
+        C("receiver_name", ("Người nhận", "Receiver", "ReceiverName"), personal=True),
+        C("receiver_address", ("Địa chỉ người nhận", "ReceiverAddress"), personal=True),
+        C("receiver_phone", ("SĐT người nhận", "Số điện thoại người nhận", "ReceiverPhone"), personal=True),
     ),
 )
 
+# A transaction initiated on the platform has no transaction id yet, and the payment platform's
+# confirmation names neither the dossier nor a status: both are known by their reference.
 THANHTOAN = Source(
     name="thanhtoan",
     folder="thanhtoan",
     key=("transaction_id",),
+    one_of=(("transaction_id", "reference"), ("dossier_code", "reference")),
     columns=(
-        C("transaction_id", ("MaGiaoDich", "Mã giao dịch"), "code", required=True),
+        C("transaction_id", ("MaGiaoDich", "Mã giao dịch"), "code"),
         C("reference", ("MaThamChieu", "Mã tham chiếu")),
-        C("dossier_code", ("MaHoSo", "Mã hồ sơ"), "code", required=True),
-        C("amount_vnd", ("SoTien", "Số tiền"), "money", required=True),
+        C("dossier_code", ("MaHoSo", "HoSo", "Hồ sơ", "Mã hồ sơ"), "code"),
+        C("amount_vnd", ("SoTien", "Số tiền", "Số tiền (VNĐ)"), "money", required=True),
         C("fee_kind", ("LoaiPhiLePhi", "Loại phí, lệ phí"), "enum", vocabulary="fee_kind"),
         C("platform", ("NenTang", "Nền tảng", "Kênh"), "enum", vocabulary="platform"),
         C("method", ("MaKenhThanhToan", "Hình thức thanh toán")),
         C("bank_code", ("MaNganHang", "Ngân hàng")),
-        C("status", ("TrangThai", "Trạng thái"), "enum", required=True, vocabulary="payment_status"),
+        C("status", ("TrangThai", "Trạng thái"), "enum", required=True, vocabulary="payment_status",
+          fallbacks=(FromColumn("error_code", "payment_error", otherwise="failed"),)),
         C("error_code", ("MaLoi", "Mã lỗi")),
         C("initiated_at", ("ThoiGianGD", "Thời gian giao dịch"), "timestamp", required=True),
         C("succeeded_at", ("ThoiGianGDThanhCong", "Thời gian thành công"), "timestamp"),
@@ -264,6 +392,8 @@ THANHTOAN = Source(
     ),
 )
 
+# A vendor's flat table or the national procedure database's nested package (MATTHC, CAPTHUCHIEN[],
+# LINHVUCTHUCHIEN[], CACHTHUCTHUCHIEN[]: the deadline of the direct channel, KENH 1, listed first).
 DANHMUC_THUTUC = Source(
     name="danhmuc_thutuc",
     folder="danhmuc",
@@ -273,44 +403,54 @@ DANHMUC_THUTUC = Source(
         C("procedure_code", ("MaTTHC", "Mã TTHC", "Mã thủ tục"), "code", required=True),
         C("procedure_name", ("TenTTHC", "Tên TTHC", "Tên thủ tục hành chính", "Tên thủ tục"),
           required=True),
-        C("field_code", ("MaLinhVuc", "Mã lĩnh vực")),
-        C("field_name", ("TenLinhVuc", "Tên lĩnh vực", "Lĩnh vực")),
-        # several levels allowed ("Tỉnh, Huyện, Xã"): normalised to a comma-separated list of
-        # agency_level values, e.g. "province,commune"
-        C("levels", ("CapThucHien", "Cấp thực hiện")),
-        C("legal_deadline", ("ThoiHanGiaiQuyet", "Thời hạn giải quyết"), "number"),
-        C("deadline_unit", ("DonViTinh", "Đơn vị tính"), "enum", vocabulary="deadline_unit"),
-        C("online_level", ("MucDoDVC", "Mức độ DVC", "Mức độ"), "enum", vocabulary="online_level"),
-        C("has_fee", ("CoPhiLePhi", "Có phí, lệ phí", "Phí, lệ phí"), "flag"),
+        C("field_code", ("MaLinhVuc", "Mã lĩnh vực", "MaLinhVucChinh"),
+          nested=(Nested("LINHVUCTHUCHIEN[].MALINHVUC", "any"),)),
+        C("field_name", ("TenLinhVuc", "Tên lĩnh vực", "Lĩnh vực", "LinhVucChinh"),
+          nested=(Nested("LINHVUCTHUCHIEN[].TENLINHVUC", "any"),)),
+        # several levels allowed ("Tỉnh, Huyện, Xã", "CapTinh#CapHuyen#", CAPTHUCHIEN[] codes):
+        # normalised to a comma-separated list of agency_level values, e.g. "province,commune"
+        C("levels", ("CapThucHien", "Cấp thực hiện"), levels=True,
+          nested=(Nested("CAPTHUCHIEN[].CAPTHUCHIEN", "all"),)),
+        C("legal_deadline", ("ThoiHanGiaiQuyet", "Thời hạn giải quyết", "ThoiGianGiaiQuyet"), "number",
+          nested=(Nested("CACHTHUCTHUCHIEN[].THOIGIAN[].THOIGIANGIAIQUYET", "any", prefer=("KENH", "1")),)),
+        C("deadline_unit", ("DonViTinh", "Đơn vị tính"), "enum", vocabulary="deadline_unit",
+          nested=(Nested("CACHTHUCTHUCHIEN[].THOIGIAN[].DONVITINH", "any", prefer=("KENH", "1")),)),
+        C("online_level", ("MucDoDVC", "Mức độ DVC", "Mức độ", "MucDo"), "enum", vocabulary="online_level"),
+        C("has_fee", ("CoPhiLePhi", "Có phí, lệ phí", "Phí, lệ phí", "TrangThaiPhiLePhi"), "flag",
+          nested=(Nested("CACHTHUCTHUCHIEN[].THOIGIAN[].PHILEPHI[]", "exists"),)),
         C("paper_result", ("KetQuaLaGiayTo", "Kết quả là giấy tờ"), "flag"),
     ),
 )
 
+# An agency catalogue may be a system's own group table (GroupCode, GroupName, OfGroupCode, Catalog),
+# or a list grouped by level ("I | | Sở, ban, ngành"): the group names the level of its agencies.
 DANHMUC_DONVI = Source(
     name="danhmuc_donvi",
     folder="danhmuc",
     file_prefix="donvi",
     key=("agency_code",),
     columns=(
-        C("agency_code", ("MaDinhDanh", "Mã định danh", "Mã đơn vị"), "code", required=True),
-        C("agency_name", ("TenDonVi", "Tên đơn vị"), required=True),
-        C("level", ("Cấp", "Cap", "CapDonVi"), "enum", vocabulary="agency_level"),
-        C("parent_code", ("MaDonViCha", "Mã đơn vị cha"), "code"),
+        C("agency_code", ("MaDinhDanh", "Mã định danh", "Mã đơn vị", "GroupCode"), "code", required=True),
+        C("agency_name", ("TenDonVi", "Tên đơn vị", "GroupName", "Tên cơ quan", "Đơn vị"), required=True),
+        C("level", ("Cấp", "Cap", "CapDonVi", "Catalog"), "enum", vocabulary="agency_level", from_group=True),
+        C("parent_code", ("MaDonViCha", "Mã đơn vị cha", "OfGroupCode"), "code"),
         C("valid_from", ("HieuLucTu", "Hiệu lực từ"), "date"),
         C("valid_to", ("HieuLucDen", "Hiệu lực đến"), "date"),
         C("successor_code", ("MaDonViKeThua", "Mã đơn vị kế thừa"), "code"),
     ),
 )
 
+# A holiday list (STT | Ngày nghỉ | Mô tả) has no kind: every row is a day off.
 DANHMUC_NGAYNGHI = Source(
     name="danhmuc_ngaynghi",
     folder="danhmuc",
     file_prefix="ngaynghi",
     key=("date",),
     columns=(
-        C("date", ("Ngày", "Ngay", "Date"), "date", required=True),
-        C("kind", ("Loại", "Loai", "Kind"), "enum", required=True, vocabulary="calendar_override"),
-        C("note", ("Ghi chú", "GhiChu", "Note")),
+        C("date", ("Ngày", "Ngay", "Date", "Ngày nghỉ"), "date", required=True),
+        C("kind", ("Loại", "Loai", "Kind"), "enum", required=True, vocabulary="calendar_override",
+          default="day_off"),
+        C("note", ("Ghi chú", "GhiChu", "Note", "Mô tả")),
     ),
 )
 

@@ -60,9 +60,9 @@ def nfc(values: pl.Series) -> pl.Series:
 
 
 def clean(values: pl.Series) -> pl.Series:
-    """NFC, trimmed, empty -> null."""
+    """NFC, trimmed, empty -> null; the literal NULL of a database dump is empty too."""
     cleaned = nfc(values).str.strip_chars()
-    empty = (cleaned.str.len_bytes() == 0).arg_true()
+    empty = ((cleaned.str.len_bytes() == 0) | (cleaned == "NULL")).arg_true()
     return cleaned.scatter(empty, None) if len(empty) else cleaned
 
 

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import fcntl
 import os
+from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
-from typing import Iterator
 
 import duckdb
 
@@ -50,7 +50,17 @@ create table if not exists audit.file_manifest (
     loaded_at timestamp,
     run_id varchar,
     table_name varchar,             -- raw table the rows went to
-    unknown_columns varchar[]       -- extra columns kept in raw._extra
+    unknown_columns varchar[],      -- extra columns kept in raw._extra
+    rows_skipped bigint             -- sheet rows that are no records (column numbers, row groups),
+                                    -- outside rows_read = rows_loaded + rows_quarantined + rows_duplicate
+);
+create table if not exists audit.value_warnings (
+    source varchar not null,        -- landing folder
+    path varchar not null,
+    column_name varchar not null,   -- canonical column
+    raw_value varchar,              -- the value as written: it became NULL (or, for a step, 'other')
+    count bigint not null,          -- rows of the file that carried it
+    run_id varchar
 );
 create table if not exists audit.quarantine (
     source varchar not null,
@@ -89,14 +99,31 @@ def raw_columns(source: Source) -> list[tuple[str, str]]:
     return columns + list(RAW_METADATA)
 
 
+# Columns whose type changed: (table, column, old type, new type, SQL converting an old value).
+_RETYPED = (
+    ("raw.hoso", "result_delivery", "SMALLINT", "VARCHAR",
+     "case result_delivery when 1 then 'desk' when 2 then 'post' when 3 then 'electronic' end"),
+)
+
+
 def create_tables(con: duckdb.DuckDBPyConnection) -> None:
-    """Create every schema and the raw and audit tables if missing (idempotent)."""
+    """Create every schema and the raw and audit tables if missing, and bring a warehouse made by
+    an earlier version up to date: new columns added, retyped columns converted (idempotent)."""
     for schema in SCHEMAS:
         con.execute(f"create schema if not exists {schema}")
     for source in SOURCES.values():
         body = ",\n  ".join(f'"{name}" {type_}' for name, type_ in raw_columns(source))
         con.execute(f"create table if not exists raw.{source.name} (\n  {body}\n)")
+        for name, type_ in raw_columns(source):
+            con.execute(f'alter table raw.{source.name} add column if not exists "{name}" {type_}')
     con.execute(AUDIT_DDL)
+    con.execute("alter table audit.file_manifest add column if not exists rows_skipped bigint")
+    for table, column, old, new, convert in _RETYPED:
+        schema, name = table.split(".")
+        current = scalar(con, "select data_type from information_schema.columns where table_schema = ? "
+                              "and table_name = ? and column_name = ?", [schema, name, column])
+        if current == old:
+            con.execute(f'alter table {table} alter "{column}" set data type {new} using {convert}')
 
 
 def scalar(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = None) -> object:

@@ -15,7 +15,6 @@ from pathlib import Path
 
 import pytest
 import xlsxwriter
-
 from conftest import TEST_KEY, ingest, query
 
 HEADER = "MaHoSo,MaTTHC,MaDonVi,KenhThucHien,NgayTiepNhan,NgayHenTra,TrangThaiHoSoId,PhiLePhi,TrichYeuHoSo"
@@ -103,7 +102,8 @@ CORPUS: dict[str, tuple[bytes, str, str | None]] = {
     "hoso/hoso_scalar_20250321.json": (b"42", "refused", "array of objects"),
     "hoso/hoso_string_20250321.json": (b'"hoso"', "refused", "array of objects"),
     "hoso/hoso_object_of_objects_20250321.json": (json.dumps(
-        {"a": dict(zip(COLUMNS, dossier(12))), "b": dict(zip(COLUMNS, dossier(13)))}).encode(), "refused", "MaHoSo"),
+        {"a": dict(zip(COLUMNS, dossier(12))), "b": dict(zip(COLUMNS, dossier(13)))}).encode(), "refused",
+        "no array of records in the JSON object; found an object with a (dict), b (dict)"),
     "hoso/hoso_array_of_numbers_20250321.json": (b"[1, 2, 3]", "refused", "array of objects"),
     "hoso/hoso_unknown_columns_20250322.csv": (csv_of([*dossier(14), "x", "y"],
                                                      header=HEADER + ",Cột lạ,GhiChuNoiBo").encode(), "loaded", None),

@@ -7,7 +7,9 @@ offsets, every vocabulary label and header alias decorated, and CSV encodings re
 from __future__ import annotations
 
 import csv
+import html
 import io
+import json
 import re
 import sys
 import unicodedata
@@ -16,15 +18,20 @@ from datetime import datetime, timedelta
 import polars as pl
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from test_readers import HEADER, to_cp1258
 
-from pipelines.normalise import resolve_headers
+from pipelines.normalise import Catalogues, resolve_headers
 from pipelines.parsing import (
-    lookup_label, parse_datetime, parse_money, parse_vocabulary, s10_valid, unparsed,
+    lookup_label,
+    parse_datetime,
+    parse_money,
+    parse_vocabulary,
+    s10_valid,
+    unparsed,
 )
 from pipelines.readers import read_records
 from pipelines.schemas import HOSO, SOURCES, VOCABULARIES
 from pipelines.text import clean_expr, fold, fold_expr
-from test_readers import HEADER, to_cp1258
 
 FUZZ = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 
@@ -118,7 +125,9 @@ def test_any_text_is_a_canonical_value_or_unknown(vocabulary, values):
 @given(st.sampled_from(["dossier_status", "channel", "result_delivery", "paid_online"]),
        st.integers(min_value=-5, max_value=10**6))
 def test_a_numeric_code_is_its_own_value_or_unknown(vocabulary, number):
-    expected = number if number in VOCABULARIES[vocabulary] else None
+    codes = {code: value for value, labels in VOCABULARIES[vocabulary].items() for code in labels
+             if code.isdigit()}  # result_delivery: the systems' 0 = desk, 1 = post
+    expected = codes.get(str(number))
     assert run(lambda e: parse_vocabulary(e, vocabulary), [str(number)]) == [expected]
 
 
@@ -139,7 +148,7 @@ def test_every_alias_resolves_to_its_column_however_it_is_written(name, data):
         expected[column.name] = header
     extra = data.draw(st.lists(st.sampled_from(["Ghi chú nội bộ", "Cột lạ", "x_y_z"]), unique=True))
     order = data.draw(st.permutations(headers + extra))
-    header_map = resolve_headers(list(order), source, agencies_by_name={})
+    header_map = resolve_headers(list(order), source, catalogues=Catalogues())
     assert header_map.columns == expected
     assert sorted(header_map.unknown) == sorted(extra)
 
@@ -278,3 +287,85 @@ def test_every_character_nfc_replaces_is_normalised():
     replaced = [chr(cp) for cp in range(sys.maxunicode + 1) if not unicodedata.is_normalized("NFC", chr(cp))]
     values = [f"x{c}y" for c in replaced]
     assert run(clean_expr, values) == [unicodedata.normalize("NFC", v) for v in values]
+
+
+# -- the real shapes' readers: HTML ".xls", JSON envelopes, nested arrays --------------------------
+
+_CELL = st.one_of(st.none(), _VIET_TEXT.filter(lambda t: t.strip()), st.text(max_size=12))
+
+
+@FUZZ
+@given(st.lists(st.tuples(_VIET_TEXT.filter(lambda t: t.strip()), _CELL, _CELL), min_size=1, max_size=6),
+       st.integers(min_value=0, max_value=3), st.booleans())
+def test_an_html_table_reads_back_its_cells_whatever_they_hold(tmp_path_factory, records, titles, with_spans):
+    """A browser-saved list: escaped cell text, title rows (spanning columns or not), <br/> inside cells."""
+    title = '<tr><td colSpan="3">{}</td></tr>' if with_spans else "<tr><td>{}</td><td></td><td></td></tr>"
+    rows = [title.format(html_escape(f"TIÊU ĐỀ {i}")) for i in range(titles)]
+    rows.append("<tr><th>Mã hồ sơ</th><th>Ngày<br/>tiếp nhận</th><th>Trích yếu</th></tr>")
+    codes = [f"H26-240315-{i:04d}" for i in range(len(records))]
+    for code, (_, received, summary) in zip(codes, records):
+        rows.append("<tr>" + "".join(f"<td>{html_escape(v) if v else ''}</td>" for v in (code, received, summary))
+                    + "</tr>")
+    path = tmp_path_factory.mktemp("html") / "Danh sách hồ sơ 15_3_2024 9_5.xls"
+    path.write_text(f"<html xmlns:x=\"urn:schemas-microsoft-com:office:excel\"><body><table>{''.join(rows)}"
+                    "</table></body></html>", encoding="utf-8")
+    frame = pl.concat(list(read_records(path, HOSO))).filter(pl.col("_skipped").is_null())
+    assert frame.columns[:3] == ["Mã hồ sơ", "Ngày tiếp nhận", "Trích yếu"]
+    assert frame["Mã hồ sơ"].to_list() == codes  # every record, in order, none lost to a title or footer guess
+    expected = [" ".join(v.split()) if v and v.strip() else None for _, v, _ in records]
+    assert [" ".join(v.split()) if v else None for v in frame["Ngày tiếp nhận"].to_list()] == expected
+
+
+def html_escape(text: str) -> str:
+    return html.escape(text).replace("\n", " ")
+
+
+_SCALAR = st.one_of(st.none(), st.booleans(), st.integers(-10**6, 10**6), st.text(max_size=10))
+
+
+@FUZZ
+@given(st.lists(st.sampled_from(["data", "result", "items", "payload"]), min_size=1, max_size=3),
+       st.dictionaries(st.sampled_from(["message", "error_code", "isUpdating", "service", "total"]), _SCALAR,
+                       max_size=4),
+       st.integers(min_value=1, max_value=5))
+def test_an_envelope_gives_its_array_of_records_wherever_it_is(tmp_path_factory, path_keys, noise, count):
+    records = [{"MaHoSo": f"H26-240315-{i:04d}", "NgayTiepNhan": "20240315083000", "TrangThaiHoSo": "4"}
+               for i in range(count)]
+    document: object = records
+    for key in reversed(path_keys):
+        document = {**noise, key: document}
+    if not isinstance(document, dict):
+        document = {"data": document}
+    path = tmp_path_factory.mktemp("env") / "hoso_20240315.json"
+    path.write_text(json.dumps(document, ensure_ascii=False, indent=1), encoding="utf-8")
+    frame = pl.concat(list(read_records(path, HOSO)))
+    assert frame["MaHoSo"].to_list() == [r["MaHoSo"] for r in records]
+    assert frame["_row_number"].to_list() == list(range(1, count + 1))
+
+
+@FUZZ
+@given(st.lists(st.dictionaries(st.sampled_from(["Gia", "TenPhiLePhi", "MaPhiLePhi"]),
+                                st.one_of(st.integers(0, 10**7), st.text(max_size=6), st.none()), max_size=3),
+                max_size=4),
+       st.lists(st.lists(st.text(alphabet="0123456789", min_size=14, max_size=14), max_size=3), min_size=2,
+                max_size=2))
+def test_nested_arrays_flatten_to_their_declared_aggregate(tmp_path_factory, fees, requests):
+    """Whatever the arrays hold (missing fields, text amounts, empty arrays), each record gives one row:
+    the fee sum when every amount reads, the list as text when one does not (quarantined downstream,
+    never undercounted), the request count."""
+    records = [{"MaHoSo": "H26-240315-0001", "DanhSachLePhi": fees,
+                "DanhSachHoSoBoSung": [{"NgayBoSung": d} for d in requests[0]]},
+               {"MaHoSo": "H26-240315-0002", "DanhSachLePhi": [],
+                "DanhSachHoSoBoSung": [{"NgayBoSung": d} for d in requests[1]]}]
+    path = tmp_path_factory.mktemp("nested") / "hoso_20240315.json"
+    path.write_text(json.dumps(records, ensure_ascii=False), encoding="utf-8")
+    frame = pl.concat(list(read_records(path, HOSO)))
+    assert frame.height == 2
+    assert frame["DanhSachHoSoBoSung[]"].to_list() == [str(len(requests[0])), str(len(requests[1]))]
+    amounts = [f["Gia"] for f in fees if f.get("Gia") not in (None, "")]
+    fee = frame["DanhSachLePhi[].Gia"].to_list() if "DanhSachLePhi[].Gia" in frame.columns else [None, None]
+    assert fee[1] is None  # an empty fee list: unknown, not 0
+    if amounts and all(isinstance(a, int) or re.fullmatch(r"\s*-?\d+(\.\d*)?\s*", str(a)) for a in amounts):
+        assert fee[0] == str(int(sum(float(a) for a in amounts)))
+    elif not amounts:
+        assert fee[0] is None

@@ -89,7 +89,7 @@ def test_refused_files_say_why_and_never_stop_the_others(tmp_path):
     landing, warehouse = tmp_path / "landing", tmp_path / "wh.duckdb"
     hoso_file(landing, "hoso_H26_20250315.csv", dossier(1))
     write(landing / "hoso" / "hoso_export_moi.csv", HEADER + "\n" + dossier(2) + "\n")
-    write(landing / "hoso" / "hoso_H26_20250316.csv", "MaHoSo,MaTTHC,NgayTiepNhan,TrangThaiHoSoId\nX,1.001612,15/03/2025,4\n")
+    write(landing / "hoso" / "hoso_H26_20250316.csv", "MaHoSo,MaTTHC,MaDonVi,TrangThaiHoSoId\nX,1.001612,000.00.16.H26,4\n")
     write(landing / "hoso" / "hoso_H26_20250317.csv", "\x00\x01\x02garbage\xff")
     write(landing / "hoso" / "hoso_H26_20250318.pdf", "not a table")
     write(landing / "hoso" / "hoso_H26_29990101.csv", HEADER + "\n" + dossier(5) + "\n")
@@ -97,12 +97,13 @@ def test_refused_files_say_why_and_never_stop_the_others(tmp_path):
     files = manifest(warehouse)
     assert files["hoso/hoso_H26_20250315.csv"][0] == "loaded"
     assert files["hoso/hoso_export_moi.csv"][:2] == (
-        "refused", "no export date in the file name (expected YYYYMMDD or YYYY-MM-DD, e.g. hoso_H26_20240315.csv)")
+        "refused", "no export date in the file name (expected YYYYMMDD, YYYY-MM-DD, YYYY_MM_DD, YYYY.MM.DD "
+        "or D_M_YYYY, e.g. hoso_H26_20240315.csv)")
     missing = files["hoso/hoso_H26_20250316.csv"]
-    assert missing[0] == "refused" and "due_at" not in missing[1] and "MaDonVi" in missing[1]
+    assert missing[0] == "refused" and "due_at" not in missing[1] and "NgayTiepNhan" in missing[1]
     assert files["hoso/hoso_H26_20250317.csv"][0] == "refused"
     assert files["hoso/hoso_H26_20250318.pdf"][:2] == (
-        "refused", "unsupported file type '.pdf' for hoso: expected .csv, .xlsx, .json, .ndjson")
+        "refused", "unsupported file type '.pdf' for hoso: expected .csv, .xlsx, .xls, .json, .ndjson")
     assert files["hoso/hoso_H26_29990101.csv"][0] == "refused" and "2999-01-01" in files["hoso/hoso_H26_29990101.csv"][1]
 
 

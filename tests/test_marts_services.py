@@ -143,14 +143,6 @@ def insert(con: duckdb.DuckDBPyConnection, table: str, rows: list[dict], export_
         con.execute(f"insert into raw.{table} ({columns}) values ({marks})", list(row.values()))
 
 
-def legacy_delivery(con: duckdb.DuckDBPyConnection, delivery: str) -> str | int:
-    """result_delivery as raw.hoso stores it: TEXT once branch i8-loader is merged, the earlier
-    SMALLINT code (1 desk, 2 post, 3 electronic) before. Drop this once both are merged."""
-    [(kind,)] = con.execute("select data_type from information_schema.columns "
-                            "where table_schema = 'raw' and table_name = 'hoso' and column_name = 'result_delivery'").fetchall()
-    return delivery if kind == "VARCHAR" else {"desk": 1, "post": 2, "electronic": 3}[delivery]
-
-
 def load_raw(path: Path) -> None:
     con = duckdb.connect(str(path))
     create_tables(con)
@@ -162,8 +154,7 @@ def load_raw(path: Path) -> None:
     insert(con, "danhmuc_donvi", [
         {"agency_code": code, "agency_name": name, "level": level} for code, name, level in AGENCIES
     ], date(2024, 1, 1))
-    insert(con, "hoso", [{**row, "updated_at": None, "result_delivery": legacy_delivery(con, row["result_delivery"])}
-                         for row in DOSSIERS], date(2024, 3, 31))
+    insert(con, "hoso", [{**row, "updated_at": None} for row in DOSSIERS], date(2024, 3, 31))
     insert(con, "thanhtoan", [
         {"transaction_id": tid, "reference": ref, "dossier_code": code, "amount_vnd": amount,
          "status": status, "initiated_at": datetime(2024, 3, 15, 9), "_export_date": exported}

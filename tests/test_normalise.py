@@ -10,14 +10,20 @@ from pathlib import Path
 
 import polars as pl
 import pytest
+import xlsxwriter
 
-from pipelines.normalise import HeaderMap, normalise_file, output_schema, resolve_headers
+from pipelines.normalise import Catalogues, HeaderMap, normalise_file, output_schema, resolve_headers
 from pipelines.readers import FileRefused
 from pipelines.schemas import (
-    BUUCHINH, DANHMUC_THUTUC, HOSO, SOURCES, THANHTOAN, TIENTRINH, sql_type,
+    BUUCHINH,
+    DANHMUC_THUTUC,
+    HOSO,
+    SOURCES,
+    THANHTOAN,
+    TIENTRINH,
+    sql_type,
 )
 from pipelines.text import fold
-import xlsxwriter
 
 KEY = b"test-key"
 HOSO_HEADER = ["MaHoSo", "MaTTHC", "MaDonVi", "KenhThucHien", "NgayTiepNhan", "NgayHenTra",
@@ -71,7 +77,7 @@ def test_agency_code_may_be_absent_when_names_resolve():
     headers = ["MaHoSo", "MaTTHC", "TenDonVi", "NgayTiepNhan", "TrangThaiHoSoId"]
     with pytest.raises(FileRefused, match='missing required column "agency_code"'):
         resolve_headers(headers, HOSO)
-    assert "agency_code" not in resolve_headers(headers, HOSO, agencies_by_name={}).columns
+    assert "agency_code" not in resolve_headers(headers, HOSO, catalogues=Catalogues()).columns
 
 
 def test_normalise_file_refuses_before_yielding(tmp_path):
@@ -116,11 +122,7 @@ def test_dtypes_follow_the_warehouse_types():
         ("NgayTiepNhan", "32/03/2024", "received_at", "cannot read '32/03/2024' as a date"),
         ("TrangThaiHoSoId", "11", "status", "status code '11' is not one of 1-10"),
         ("TrangThaiHoSoId", "Chờ duyệt", "status", "unknown dossier_status label 'Chờ duyệt'"),
-        ("KenhThucHien", "Fax", "channel", "unknown channel label 'Fax'"),
         ("PhiLePhi", "-5.000", "fee_vnd", "negative amount '-5.000'"),
-        ("PhiLePhi", "năm chục", "fee_vnd", "cannot read 'năm chục' as a amount"),
-        ("CoKetQuaDienTu", "có lẽ", "electronic_result", "cannot read 'có lẽ' as a yes/no value"),
-        ("NgayHenTra", "", "due_at", "due_at required once accepted (status 2 or later, other than refused)"),
         ("NgayKetThucXuLy", "14/03/2024", "ended_at",
          "ended before it was received (ended_at earlier than received_at)"),
         ("MaDonVi", "", "agency_code", "agency_code is empty"),
@@ -152,6 +154,36 @@ def test_status_refused_needs_no_due_date(tmp_path):
     assert quarantine.height == 0 and rows["status"].to_list() == [3]
 
 
+@pytest.mark.parametrize(
+    ("column", "value", "canonical"),
+    [("KenhThucHien", "Fax", "channel"), ("PhiLePhi", "năm chục", "fee_vnd"),
+     ("CoKetQuaDienTu", "có lẽ", "electronic_result"), ("NgayHenTra", "32/03/2024", "due_at")],
+)
+def test_an_unreadable_optional_value_becomes_null_and_is_counted(tmp_path, column, value, canonical):
+    path = write_csv(tmp_path / "hoso_20240315.csv", HOSO_HEADER,
+                     [GOOD, with_value(column, value), with_value(column, value)])
+    header_map, chunks = normalise_file(path, HOSO, KEY)
+    chunk = next(chunks)
+    assert chunk.quarantine.height == 0 and chunk.rows.height == 3
+    assert chunk.rows[canonical].to_list()[1:] == [None, None]
+    assert chunk.warnings.rows() == [(canonical, value, 2)]
+
+
+def test_a_dossier_never_received_needs_no_receipt_date(tmp_path):
+    rows = [with_value("NgayTiepNhan", "", code) for code in ("H-1", "H-3", "H-4")]
+    for row, status in zip(rows, ("1", "3", "4")):
+        row[HOSO_HEADER.index("TrangThaiHoSoId")] = status
+    _, loaded, quarantine, _ = normalise_all(write_csv(tmp_path / "hoso_20240315.csv", HOSO_HEADER, rows))
+    assert loaded["dossier_code"].to_list() == ["H-1", "H-3"]
+    assert quarantine.select("row_number", "reason").rows() == [(3, "received_at is empty")]
+
+
+def test_an_accepted_dossier_without_appointment_loads(tmp_path):
+    path = write_csv(tmp_path / "hoso_20240315.csv", HOSO_HEADER, [with_value("NgayHenTra", "")])
+    _, rows, quarantine, _ = normalise_all(path)
+    assert quarantine.height == 0 and rows["due_at"].to_list() == [None]
+
+
 def test_agency_resolved_from_its_name(tmp_path):
     header = ["MaHoSo", "MaTTHC", "Cơ quan chủ trì giải quyết", "NgayTiepNhan", "NgayHenTra", "TrangThaiHoSoId"]
     base = ["1.001612", "15/03/2024", "20/03/2024", "4"]
@@ -159,12 +191,12 @@ def test_agency_resolved_from_its_name(tmp_path):
         ["H-1", base[0], "Sở Tư pháp", *base[1:]],
         ["H-2", base[0], "Sở Lạ", *base[1:]],
     ])
-    agencies = {fold("SỞ TƯ PHÁP"): "000.00.16.H26"}
-    header_map, rows, quarantine, _ = normalise_all(path, agencies_by_name=agencies)
+    agencies = Catalogues(agencies_by_name={fold("SỞ TƯ PHÁP"): "000.00.16.H26"})
+    header_map, rows, quarantine, _ = normalise_all(path, catalogues=agencies)
     assert "agency_code" not in header_map.columns
     assert rows["agency_code"].to_list() == ["000.00.16.H26"]
     assert quarantine["reason"].to_list() == [
-        "agency_code is empty and agency name 'Sở Lạ' matches no single agency"
+        "agency_code is empty and no single catalogue entry matches dossier_code 'H-2' or agency_name 'Sở Lạ'"
     ]
 
 
@@ -216,9 +248,10 @@ def test_procedure_levels_are_normalised(tmp_path):
     ])
     _, rows, quarantine, _ = normalise_all(path, DANHMUC_THUTUC)
     assert rows.select("levels", "online_level", "has_fee", "legal_deadline").rows() == [
-        ("province,district,commune", "full", True, 3.0), ("commune", "partial", False, 0.5)
+        ("province,district,commune", "full", True, 3.0), ("commune", "partial", False, 0.5),
+        (None, "partial", True, 1.0),  # an unknown level: NULL, counted, the procedure kept
     ]
-    assert quarantine["reason"].to_list() == ["unknown agency level in 'Liên bang'"]
+    assert quarantine.height == 0
 
 
 def test_report_xlsx_end_to_end(tmp_path):
@@ -242,11 +275,10 @@ def test_report_xlsx_end_to_end(tmp_path):
     assert header_map.columns["returned_at"] == "Trả kết quả"
     assert read == 2
     assert rows.select("dossier_code", "received_at", "due_at", "returned_at", "status", "_row_number").rows() == [
-        ("H-1", datetime(2024, 3, 15, 8, 30), datetime(2024, 3, 20, 23, 59, 59), datetime(2024, 3, 19, 15, 0), 10, 5)
+        ("H-1", datetime(2024, 3, 15, 8, 30), datetime(2024, 3, 20, 23, 59, 59), datetime(2024, 3, 19, 15, 0), 10, 5),
+        ("H-2", datetime(2024, 3, 16), None, None, 4, 6),  # an unreadable appointment: NULL, counted
     ]
-    assert quarantine.select("row_number", "column_name", "reason").rows() == [
-        (6, "due_at", "cannot read '32/03/2024' as a date")
-    ]
+    assert quarantine.height == 0
 
 
 def test_json_portal_export_end_to_end(tmp_path):

@@ -86,7 +86,7 @@ def test_undecodable_and_binary_files_are_refused(tmp_path):
     with pytest.raises(FileRefused, match="binary"):
         read_all(binary)
     undecodable = tmp_path / "hoso_20240316.csv"
-    undecodable.write_bytes("MaHoSo,NgayTiepNhan\n".encode() + b"\x81\x8d\xc3\x28,1\n")
+    undecodable.write_bytes(b"MaHoSo,NgayTiepNhan\n" + b"\x81\x8d\xc3\x28,1\n")
     with pytest.raises(FileRefused, match="not decodable"):
         read_all(undecodable)
 
@@ -127,6 +127,9 @@ def test_xlsx_report_with_titles_merged_header_numbering_and_footer(tmp_path, fo
     path = tmp_path / "hoso_20240331.xlsx"
     write_report_xlsx(path, footer_column=footer_column)
     frame = read_all(path)
+    numbering = frame.filter(pl.col("_skipped").is_not_null())
+    assert numbering["_skipped"].to_list() == ["column-number row"] and numbering["_row_number"].to_list() == [7]
+    frame = frame.filter(pl.col("_skipped").is_null()).drop("_skipped", "_group")
     assert frame.columns == ["Mã hồ sơ", "Trạng thái", "Nhận hồ sơ", "Hẹn trả kết quả", "Trả kết quả",
                              "Ghi chú", "_row_number"]
     assert frame["_row_number"].to_list() == [8, 9, 10]  # the sheet's own row numbers

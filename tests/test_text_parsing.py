@@ -12,8 +12,15 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from pipelines.parsing import (
-    parse_date, parse_datetime, parse_flag, parse_int, parse_money, parse_number, parse_vocabulary,
-    s10_valid, unparsed,
+    parse_date,
+    parse_datetime,
+    parse_flag,
+    parse_int,
+    parse_money,
+    parse_number,
+    parse_vocabulary,
+    s10_valid,
+    unparsed,
 )
 from pipelines.pii import hmac_hex, normalise_id_number
 from pipelines.text import clean_expr, fold, fold_expr

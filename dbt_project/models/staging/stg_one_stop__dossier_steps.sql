@@ -4,6 +4,7 @@ select
     step_at,
     step,
     step_label,
+    step_status,
     unit_name,
     officer_title,
     step_due_at,

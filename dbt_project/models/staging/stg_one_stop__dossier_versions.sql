@@ -16,12 +16,7 @@ select
     returned_at,
     rejected_at,
     status,
-    -- desk, post or electronic (the canonical TEXT the loader writes from branch i8-loader on;
-    -- this maps the earlier SMALLINT codes 1, 2, 3 until that merge, then reduces to the column)
-    case result_delivery::varchar
-        when '1' then 'desk' when '2' then 'post' when '3' then 'electronic'
-        else result_delivery::varchar
-    end as result_delivery,
+    result_delivery,
     fee_vnd,
     paid_online,
     components_digitised,

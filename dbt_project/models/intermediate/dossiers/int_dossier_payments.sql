@@ -1,6 +1,6 @@
--- Payment transactions known at as_of (exported on a date before it, initiated before it), the
--- newest known version per transaction_id, with what each contributes to the amount paid
--- online, net of refunds:
+-- Payment transactions known at as_of (from the rows exported on a date before it; initiated
+-- before it), one per transaction_id, with what each contributes to the amount paid online, net
+-- of refunds:
 --   succeeded: + amount_vnd;
 --   refunded, with `reference` naming a succeeded transaction (a refund recorded as its own
 --   transaction): - amount_vnd, charged to the refunded transaction's dossier;
@@ -12,12 +12,24 @@ with known as (
     from {{ ref('stg_payment__transactions') }} as transactions
     cross join {{ ref('int_as_of') }} as as_of
     where {{ seen_at('transactions.export_date', 'as_of.as_of') }}
-        and transactions.initiated_at < as_of.as_of
 ),
 
 transactions as (
-    select transaction_id, reference, dossier_code, amount_vnd, platform, status, initiated_at, succeeded_at
-    from ({{ newest_version('known', ['transaction_id']) }})
+    -- each field from the newest row that knows it (a platform confirmation has a status and an
+    -- amount, no platform); initiated when first seen initiated
+    select
+        known.transaction_id,
+        {{ newest_known('reference') }} as reference,
+        {{ newest_known('dossier_code') }} as dossier_code,
+        {{ newest_known('amount_vnd') }} as amount_vnd,
+        {{ newest_known('platform') }} as platform,
+        {{ newest_known('status') }} as status,
+        min(known.initiated_at) as initiated_at,
+        {{ newest_known('succeeded_at') }} as succeeded_at
+    from known
+    cross join {{ ref('int_as_of') }} as as_of
+    group by known.transaction_id, as_of.as_of
+    having min(known.initiated_at) < as_of.as_of
 ),
 
 succeeded as (

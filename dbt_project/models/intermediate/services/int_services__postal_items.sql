@@ -1,14 +1,32 @@
--- Postal items known at as_of (exported on a date before it, accepted before it), the newest known
--- version per item_code, with the month they were accepted in and their agency: the agency of the
--- dossier they carry, else (no such dossier) the agency code the dossier code starts with
+-- Postal items known at as_of (assembled from the pieces exported on a date before it, accepted
+-- before it): each field from the newest piece that knows it (an order has no delivery status,
+-- VNPost's report no postage), with the month they were accepted in and their agency: the agency of
+-- the dossier they carry, else (no such dossier) the agency code the dossier code starts with
 -- (`<agency code>-<YYMMDD>-<sequence>`), else the part before the first '-'; reported under the
--- agency the month reports it under (the 1/7/2025 reform, int_agency_periods).
-with known as (
-    select items.*
+-- agency the month reports it under (the 1/7/2025 reform, int_agency_periods). A result sent by
+-- post whose item code no piece gives is an item of its own, keyed by its dossier and direction.
+with pieces as (
+    select
+        items.*,
+        coalesce(items.item_code, concat_ws(' ', 'no item code', items.dossier_code, items.direction)) as item_key
     from {{ ref('stg_postal__items') }} as items
     cross join {{ ref('int_as_of') }} as as_of
     where {{ seen_at('items.export_date', 'as_of.as_of') }}
-        and items.accepted_at < as_of.as_of
+),
+
+assembled as (
+    select
+        item_key,
+        {{ newest_known('item_code') }} as item_code,
+        {{ newest_known('dossier_code') }} as dossier_code,
+        {{ newest_known('direction') }} as direction,
+        {{ newest_known('accepted_at') }} as accepted_at,
+        {{ newest_known('delivered_at') }} as delivered_at,
+        {{ newest_known('delivery_status') }} as delivery_status,
+        {{ newest_known('postage_vnd') }} as postage_vnd,
+        {{ newest_known('cod_vnd') }} as cod_vnd
+    from pieces
+    group by item_key
 ),
 
 items as (
@@ -21,11 +39,14 @@ items as (
             split_part(item.dossier_code, '-', 1)
         ) as receiving_agency_code,
         dossier.dossier_code is not null as has_dossier
-    from ({{ newest_version('known', ['item_code']) }}) as item
+    from assembled as item
+    cross join {{ ref('int_as_of') }} as as_of
     left join {{ ref('int_dossiers') }} as dossier on dossier.dossier_code = item.dossier_code
+    where item.accepted_at < as_of.as_of
 )
 
 select
+    items.item_key,
     items.item_code,
     items.dossier_code,
     items.direction,
