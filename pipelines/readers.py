@@ -30,7 +30,7 @@ from xml.etree import ElementTree
 import fastexcel
 import numpy as np
 import polars as pl
-from lxml import etree, html
+from lxml import etree
 
 from pipelines.parsing import map_distinct
 from pipelines.schemas import Nested, Source
@@ -385,9 +385,9 @@ def _span(value: str | None) -> int:
     return int(value) if value and value.strip().isdigit() and 0 < int(value) <= _MAX_SPAN else 1
 
 
-def _table_rows(table: html.HtmlElement) -> list[list[str | None]]:
+def _table_rows(table: etree._Element) -> list[list[str | None]]:
     """A table's cells as a grid: a cell spanning rows or columns fills its top-left position and
-    leaves the others empty, as a merged cell reads in a workbook. `<br/>` separates words."""
+    leaves the others empty, as a merged cell reads in a workbook."""
     rows: list[list[str | None]] = []
     covered: dict[int, int] = {}  # column -> rows still covered by a rowspan from above
     for tr in table.iter("tr"):
@@ -396,9 +396,7 @@ def _table_rows(table: html.HtmlElement) -> list[list[str | None]]:
             if cell.tag not in ("td", "th"):
                 continue
             _skip_covered(row, covered)
-            for br in cell.iter("br"):
-                br.tail = " " + (br.tail or "")
-            text = cell.text_content().strip()
+            text = "".join(cell.itertext()).strip()
             width, height = _span(cell.get("colspan")), _span(cell.get("rowspan"))
             for offset in range(width):
                 if height > 1:
@@ -418,9 +416,13 @@ def _skip_covered(row: list[str | None], covered: dict[int, int]) -> None:
 
 def _read_html(path: Path, source: Source, chunk_rows: int) -> Iterator[pl.DataFrame]:
     try:
-        document = html.document_fromstring(_decode_page(path.read_bytes()))
-    except (etree.ParserError, ValueError) as e:
+        document = etree.fromstring(_decode_page(path.read_bytes()), etree.HTMLParser())
+    except (etree.LxmlError, ValueError) as e:
         raise FileRefused(f"not a readable HTML table: {e}") from None
+    if document is None:
+        raise FileRefused("not a table: the HTML page is empty")
+    for br in document.iter("br"):  # a line break inside a cell separates words
+        br.tail = " " + (br.tail or "")
     sheets = []
     for table in document.iter("table"):
         rows = _table_rows(table)
@@ -537,27 +539,37 @@ def _json_table(read, shape: str) -> pl.DataFrame:
 
 
 def _ndjson_or_envelope(path: Path, source: Source) -> pl.DataFrame:
-    """NDJSON, or one object: a record, or an envelope (`{"data": [...]}`, `{"result": {"data":
-    [...]}}`) whose array of records is the table."""
-    try:
-        frame = pl.read_ndjson(path, infer_schema_length=None)
-        if frame.height != 1 or _score(frame.columns, _aliases(source)):
-            return frame
-    except pl.exceptions.PolarsError:
-        pass  # a pretty-printed object spans lines
+    """NDJSON (several lines, the first an object), or one object: a record, or an envelope
+    (`{"data": [...]}`, `{"result": {"data": [...]}}`) whose array of records is the table."""
+    with path.open("rb") as f:
+        first = f.readline()
+        second = next((line for line in f if line.strip()), b"")
+    if second and _is_object(first):
+        return _json_table(lambda: pl.read_ndjson(path, infer_schema_length=None), "NDJSON (one object per line)")
     try:
         with path.open("rb") as f:
             document = json.loads(f.read().decode("utf-8-sig"))
     except (UnicodeDecodeError, json.JSONDecodeError) as e:
         raise FileRefused(f"not a table: cannot read NDJSON (one object per line) or one JSON object ({e})") from None
-    found = _records_in(document, _aliases(source))
-    if found is None:
-        raise FileRefused(f"not a table: no array of records in the JSON object; found {_describe(document)}")
-    where, records = found
+    aliases = _aliases(source)
+    if isinstance(document, dict) and _score(list(document), aliases):
+        where, records = "(top)", [document]  # a single record
+    else:
+        found = _records_in(document, aliases)
+        if found is None:
+            raise FileRefused(f"not a table: no array of records in the JSON object; found {_describe(document)}")
+        where, records = found
     if not records:
         raise FileRefused(f"not a table: the array of records at '{where}' is empty")
     data = json.dumps(records, ensure_ascii=False).encode()
     return _json_table(lambda: pl.read_json(io.BytesIO(data), infer_schema_length=None), f"the array at '{where}'")
+
+
+def _is_object(line: bytes) -> bool:
+    try:
+        return isinstance(json.loads(line.decode("utf-8-sig")), dict)
+    except (UnicodeDecodeError, json.JSONDecodeError):
+        return False
 
 
 def _records_in(document: object, aliases: set[str]) -> tuple[str, list] | None:

@@ -105,6 +105,16 @@ CORPUS: dict[str, tuple[bytes, str, str | None]] = {
         {"a": dict(zip(COLUMNS, dossier(12))), "b": dict(zip(COLUMNS, dossier(13)))}).encode(), "refused",
         "no array of records in the JSON object; found an object with a (dict), b (dict)"),
     "hoso/hoso_array_of_numbers_20250321.json": (b"[1, 2, 3]", "refused", "array of objects"),
+    "hoso/hoso_envelope_without_records_20250321.json": (b'{"result": {"message": "Phien dang nhap het han", '
+                                                         b'"error_code": 401, "data": null}}', "refused",
+                                                         "no array of records in the JSON object; found an object "
+                                                         "with result (dict)"),
+    "hoso/hoso_html_without_table_20250321.xls": (b"<html><body>Loi 500</body></html>", "refused",
+                                                  "the HTML page holds no <table>"),
+    "hoso/hoso_text_named_xls_20250321.xls": (b"MaHoSo;NgayTiepNhan\n", "refused",
+                                              "neither an Excel workbook nor an HTML page"),
+    "hoso/hoso_broken_biff_20250321.xls": (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 64, "refused",
+                                           "not a readable xls workbook"),
     "hoso/hoso_unknown_columns_20250322.csv": (csv_of([*dossier(14), "x", "y"],
                                                      header=HEADER + ",Cột lạ,GhiChuNoiBo").encode(), "loaded", None),
     "hoso/hoso_future_row_20250322.csv": (csv_of(dossier(15), dossier(16, received="01/01/2031 08:00")).encode(),
