@@ -11,10 +11,10 @@ from datetime import date, datetime
 
 import duckdb
 import pytest
-
-from pipelines.warehouse import create_tables
 from test_dbt_project import run_dbt
 from test_marts_core import insert
+
+from pipelines.warehouse import create_tables
 
 AGENCY = "000.00.16.H26"
 PROCEDURE = "1.000001"  # 3 working days
