@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 export DAGSTER_HOME := $(CURDIR)/dagster_home
 
-.PHONY: install demo test dev docs bench lock clean dbt-manifest system-packages
+.PHONY: install demo test lint dev docs bench lock clean dbt-manifest system-packages
 
 # The virtualenv, from the pinned lock file (requirements.lock, made by `make lock`).
 $(INSTALLED): requirements.lock pyproject.toml
@@ -33,8 +33,16 @@ system-packages:
 	if [ -n "$$missing" ]; then echo "installing: $$missing"; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing >/dev/null; fi
 
-test: install system-packages  ## the whole test suite
+test: install system-packages lint  ## the linters, then the whole test suite
 	$(BIN)/python -m pytest -n 2 --dist loadfile
+
+# Python: ruff (rules in pyproject.toml). SQL: sqlfluff with the dbt templater
+# (dbt_project/.sqlfluff), which compiles the project against a scratch DuckDB file, never the warehouse.
+lint: install  ## lint the Python and the dbt project's SQL
+	$(BIN)/ruff check .
+	scratch=$$(mktemp -d) && cd dbt_project && PARWATCH_WAREHOUSE=$$scratch/lint.duckdb \
+	  DBT_TARGET_PATH=$$scratch/target DBT_LOG_PATH=$$scratch/logs ../$(BIN)/sqlfluff lint models --processes 2; \
+	  status=$$?; rm -rf $$scratch; exit $$status
 
 # The Dagster UI and the dashboard together; Ctrl-C stops both.
 dev: install  ## the Dagster UI (http://localhost:3000) and the dashboard (http://127.0.0.1:8501)

@@ -42,7 +42,7 @@ def ts(text: str) -> datetime:
 
 
 def dossier(code, procedure, channel, received, due, status, *, ended=None, fee=0, paid=0,
-            digitised=False, electronic=False, delivery=1, requests=None, requested=None,
+            digitised=False, electronic=False, delivery="desk", requests=None, requested=None,
             supplemented=None, apology=None):
     agency = code.split("-")[0]
     return {
@@ -61,10 +61,10 @@ DOSSIERS = [
     # XA1 --------------------------------------------------------------------------------------
     # online, resolved before the appointment; fee paid on the portal; digitised, e-result
     dossier("XA1-240304-0001", "1.000001", 2, "2024-03-04 08:00", "2024-03-08 17:00", 10,
-            ended="2024-03-07 10:00", fee=50000, paid=1, digitised=True, electronic=True, delivery=3),
+            ended="2024-03-07 10:00", fee=50000, paid=1, digitised=True, electronic=True, delivery="electronic"),
     # online, resolved late; flagged paid on the local gateway with no transaction; result by post
     dossier("XA1-240305-0002", "1.000001", 2, "2024-03-05 09:00", "2024-03-11 17:00", 10,
-            ended="2024-03-12 09:00", fee=50000, paid=2, digitised=True, delivery=2),
+            ended="2024-03-12 09:00", fee=50000, paid=2, digitised=True, delivery="post"),
     # by post, pending past its appointment; a succeeded transaction but not flagged paid
     dossier("XA1-240306-0003", "1.000003", 3, "2024-03-06 10:00", "2024-03-20 17:00", 4, fee=30000),
     # pending with an open supplementation request made before the appointment: 766 on time
@@ -87,14 +87,14 @@ DOSSIERS = [
             ended="2024-03-20 16:00", fee=50000, paid=1, digitised=True, electronic=True,
             apology=True),
     # the appointment was not moved for the supplementation pause (Tue 19 to Fri 22: 3 working
-    # days): late against due_at, on time against the legal deadline (2 working days from Mon 18,
-    # plus 3 = Mon 25 23:59:59) that 766 measures with supplementation time deducted
+    # days): on time against the legal deadline (2 working days from Mon 18, plus 3 = Mon 25
+    # 23:59:59), but late against the appointment in force, which Biểu 06 and 766 both measure
     dossier("XA1-240318-0010", "1.000002", 1, "2024-03-18 08:00", "2024-03-20 17:00", 10,
             ended="2024-03-25 10:00", requests=1, requested="2024-03-19 08:00",
             supplemented="2024-03-22 08:00"),
     # XA2: one perfect online dossier -------------------------------------------------------------
     dossier("XA2-240304-0001", "1.000001", 2, "2024-03-04 08:00", "2024-03-06 17:00", 10,
-            ended="2024-03-05 10:00", fee=50000, paid=1, digitised=True, electronic=True, delivery=3),
+            ended="2024-03-05 10:00", fee=50000, paid=1, digitised=True, electronic=True, delivery="electronic"),
     # SO1: one direct dossier pending in time -----------------------------------------------------
     dossier("SO1-240305-0001", "1.000004", 1, "2024-03-05 08:00", "2024-04-30 17:00", 4),
 ]
@@ -280,19 +280,20 @@ def test_index_766_progress_rules_scaling_rating_and_rank(warehouse):
     assert set(index) == {"XA1", "XA2", "SO1"}
     xa1 = index["XA1"]
     # processed: resolved 0001, 0002, 0005, 0009, 0010 + pending 0003, 0004, 0006 (0007 stopped);
-    # on time: 0001, 0010 (pause deducted), 0004 (measured at its open request) -> 3 / 8
-    assert xa1["progress_on_time_rate_766"] == 0.375
-    assert xa1["progress_points"] == 7.5  # 20 x 0.375
+    # on time: 0001, 0004 (measured at its open request) -> 2 / 8 (0010 is late against its
+    # appointment in force: 766 and Biểu 06 measure against the same deadline)
+    assert xa1["progress_on_time_rate_766"] == 0.25
+    assert xa1["progress_points"] == 5.0  # 20 x 0.25
     assert xa1["online_procedures_points"] == 1.875  # 2 x (3/4) / 0.8
     assert xa1["online_with_dossiers_points"] == 1.333333  # 4 x 1/3
     assert xa1["online_dossiers_points"] == 5.333333  # 6 x (4/9) / 0.5
     assert xa1["payment_points"] == 4.0  # 6 x (4 paid / 6 owing a fee)
     assert xa1["electronic_result_points"] == 2.4  # 6 x 0.4
     assert xa1["digitisation_points"] == 2.0  # 4 x (2/5) / 0.8
-    assert xa1["points_total"] == pytest.approx(24.441666)
+    assert xa1["points_total"] == pytest.approx(21.941666)
     assert xa1["points_max"] == 48
-    assert xa1["score"] == pytest.approx(100 * 24.441666 / 48, abs=1e-6)  # 50.92
-    assert xa1["rating"] == "trung bình"
+    assert xa1["score"] == pytest.approx(100 * 21.941666 / 48, abs=1e-6)  # 45.71
+    assert xa1["rating"] == "yếu"
 
     xa2 = index["XA2"]  # every rate 1 except the catalogue's: 20+1.875+1.333333+6+6+6+4
     assert xa2["points_total"] == pytest.approx(45.208333)

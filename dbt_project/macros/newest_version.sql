@@ -11,3 +11,9 @@ qualify row_number() over (
         export_date desc nulls last, source_path desc nulls last, source_row_number desc nulls last
 ) = 1
 {%- endmacro %}
+
+{#- For an entity assembled from pieces (postal items, payment transactions), inside a GROUP BY
+    the entity: `column` from the newest piece that knows it (same order as newest_version). -#}
+{% macro newest_known(column) -%}
+arg_max({{ column }}, row(export_date, source_path, source_row_number)) filter (where {{ column }} is not null)
+{%- endmacro %}

@@ -33,6 +33,17 @@ select
     coalesce(transactions.transaction_id, by_reference.transaction_id, transactions.reference) as transaction_id,
     transactions.reference,
     coalesce(transactions.dossier_code, by_reference.dossier_code) as dossier_code,
-    transactions.* exclude (transaction_id, reference, dossier_code)
+    transactions.amount_vnd,
+    transactions.fee_kind,
+    transactions.platform,
+    transactions.method,
+    transactions.bank_code,
+    transactions.status,
+    transactions.error_code,
+    transactions.initiated_at,
+    transactions.succeeded_at,
+    transactions.export_date,
+    transactions.source_path,
+    transactions.source_row_number
 from transactions
 left join by_reference on by_reference.reference = transactions.reference

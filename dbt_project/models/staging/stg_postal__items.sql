@@ -41,8 +41,8 @@ select
 from pieces
 left join item_of_dossier
     on pieces.item_code is null
-    and item_of_dossier.dossier_code = pieces.dossier_code
-    and item_of_dossier.direction = pieces.direction
+        and item_of_dossier.dossier_code = pieces.dossier_code
+        and item_of_dossier.direction = pieces.direction
 left join dossier_of_item
     on pieces.dossier_code is null
-    and dossier_of_item.item_code = pieces.item_code
+        and dossier_of_item.item_code = pieces.item_code

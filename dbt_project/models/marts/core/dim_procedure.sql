@@ -1,3 +1,4 @@
+-- The procedure catalogue: its newest version.
 select
     procedure_code,
     procedure_name,
@@ -9,4 +10,5 @@ select
     online_level,
     has_fee,
     paper_result
-from {{ ref('stg_catalogue__procedures') }}
+from {{ ref('int_procedure_versions') }}
+where recency = 1

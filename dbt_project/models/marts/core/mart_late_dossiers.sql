@@ -1,17 +1,16 @@
--- Dossiers resolved late, or pending past their appointment (or after an apology) at as_of.
+-- Dossiers resolved late, or pending and past due (macro is_past_due) at as_of.
 select
-    dossier.dossier_code,
-    dossier.agency_code,
-    dossier.procedure_code,
-    dossier.received_at,
-    dossier.due_at,
-    dossier.ended_at,
-    dossier.status,
-    dossier.outcome,
-    dossier.days_late,
-    dossier.apology_issued,
-    dossier.supplement_requests
-from {{ ref('fct_dossiers') }} as dossier
-cross join {{ ref('int_as_of') }} as as_of
-where (dossier.outcome = 'resolved' and dossier.timeliness = 'late')
-    or (dossier.outcome = 'pending' and (dossier.due_at < as_of.as_of or dossier.apology_issued))
+    dossier_code,
+    agency_code,
+    procedure_code,
+    received_at,
+    due_at,
+    ended_at,
+    status,
+    outcome,
+    days_late,
+    apology_issued,
+    supplement_requests
+from {{ ref('int_dossiers') }}
+where (outcome = 'resolved' and timeliness = 'late')
+    or (outcome = 'pending' and {{ is_past_due('deadline_at', 'as_of', 'apology_issued') }})

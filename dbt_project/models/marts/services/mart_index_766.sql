@@ -18,16 +18,18 @@ with points as (
         period_end,
         agency_code,
         agency_level,
+        agency_is_alive,
         progress_on_time_rate_766,
         {%- for points, rate, maximum, target in criteria %}
-        {#- least() skips NULLs: a NULL rate must stay NULL points #}
-        round(case when {{ rate }} is not null
-            then least({{ maximum }}, {{ maximum }} * {{ rate }} / {{ target }}) end, 6)::double as {{ points }},
+            {#- least() skips NULLs: a NULL rate must stay NULL points #}
+            round(case when {{ rate }} is not null
+                    then least({{ maximum }}, {{ maximum }} * {{ rate }} / {{ target }})
+            end, 6)::double as {{ points }},
         {%- endfor %}
         (
             {%- for points, rate, maximum, target in criteria %}
-            case when {{ rate }} is not null then {{ maximum }} else 0 end
-            {%- if not loop.last %} +{% endif %}
+                case when {{ rate }} is not null then {{ maximum }} else 0 end
+                {%- if not loop.last %} +{% endif %}
             {%- endfor %}
         ) as points_max
     from {{ ref('int_services__agency_month_measures') }}
@@ -38,8 +40,8 @@ scored as (
         *,
         (
             {%- for points, rate, maximum, target in criteria %}
-            coalesce({{ points }}, 0)
-            {%- if not loop.last %} +{% endif %}
+                coalesce({{ points }}, 0)
+                {%- if not loop.last %} +{% endif %}
             {%- endfor %}
         ) as points_total
     from points
@@ -58,7 +60,7 @@ select
     agency_code::varchar as agency_code,
     progress_on_time_rate_766::double as progress_on_time_rate_766,
     {%- for points, rate, maximum, target in criteria %}
-    {{ points }}::double as {{ points }},
+        {{ points }}::double as {{ points }},
     {%- endfor %}
     points_total::double as points_total,
     points_max::integer as points_max,
@@ -70,10 +72,11 @@ select
         when score >= 50 then 'trung bình'
         when score is not null then 'yếu'
     end::varchar as rating,
+    -- ranked among the agencies of the level that exist in the month (the 1/7/2025 reform)
     case
-        when score is not null then dense_rank() over (
-            partition by period_start, agency_level, score is null
-            order by score desc
-        )
+        when score is not null and agency_is_alive then dense_rank() over (
+                partition by period_start, agency_level, score is null, agency_is_alive
+                order by score desc
+            )
     end::bigint as rank_in_level
 from rated

@@ -1,29 +1,31 @@
+-- Online payment over the dossiers received in each month (a cohort: what is known of them at
+-- as_of, payments made after the month included), under the agency the month reports them under.
 with transactions as (
     select
         dossier_code,
         count(*) filter (where status = 'succeeded') as transactions_succeeded,
         count(*) filter (where status = 'failed') as transactions_failed,
         sum(net_amount_vnd) as net_amount_vnd
-    from {{ ref('int_services__payment_transactions') }}
+    from {{ ref('int_dossier_payments') }}
     group by dossier_code
 ),
 
 received as (
     select
-        months.period_start,
-        months.period_end,
-        dossiers.agency_code,
-        dossiers.procedure_code,
+        periods.period_start,
+        periods.period_end,
+        periods.agency_code,
+        periods.procedure_code,
         dossiers.owes_fee,
         dossiers.paid_online,
         coalesce(transactions.transactions_succeeded, 0) as transactions_succeeded,
         coalesce(transactions.transactions_failed, 0) as transactions_failed,
         coalesce(transactions.net_amount_vnd, 0) as net_amount_vnd
-    from {{ ref('int_services__months') }} as months
-    inner join {{ ref('int_services__dossiers') }} as dossiers
-        on dossiers.received_at >= months.period_start
-        and dossiers.received_at < months.period_end
-    left join transactions on transactions.dossier_code = dossiers.dossier_code
+    from {{ ref('int_dossier_periods') }} as periods
+    inner join {{ ref('int_dossiers') }} as dossiers using (dossier_code)
+    left join transactions using (dossier_code)
+    where periods.period_type = 'month'
+        and periods.is_received
 ),
 
 counts as (

@@ -1,35 +1,37 @@
-with dossiers as (
-    select * from {{ ref('int_services__dossiers') }}
+-- The public postal service per month and agency: dossiers received by post and results returned
+-- by post in the month (cohorts known at as_of), postal items accepted in the month.
+with dossier_months as (
+    select
+        periods.period_start,
+        periods.period_end,
+        periods.agency_code,
+        periods.is_received,
+        periods.state,
+        periods.channel,
+        dossiers.result_delivery
+    from {{ ref('int_dossier_periods') }} as periods
+    inner join {{ ref('int_dossiers') }} as dossiers using (dossier_code)
+    where periods.period_type = 'month'
 ),
 
 months as (
-    select * from {{ ref('int_services__months') }}
+    select distinct period_start, period_end from dossier_months
 ),
 
 dossier_counts as (
     select
-        months.period_start,
-        dossiers.agency_code,
-        count(*) filter (
-            where dossiers.channel = 3
-            and dossiers.received_at >= months.period_start
-            and dossiers.received_at < months.period_end
-        ) as dossiers_received_by_post,
-        count(*) filter (
-            where dossiers.outcome = 'resolved'
-            and dossiers.result_delivery = 2
-            and dossiers.ended_at >= months.period_start
-            and dossiers.ended_at < months.period_end
-        ) as results_returned_by_post
-    from months
-    inner join dossiers
-        on {{ alive_in_period('dossiers', 'months') }}
+        period_start,
+        agency_code,
+        count(*) filter (where is_received and channel = 3) as dossiers_received_by_post,
+        count(*) filter (where state = 'resolved' and result_delivery = 'post')
+            as results_returned_by_post
+    from dossier_months
     group by all
 ),
 
 item_counts as (
     select
-        months.period_start,
+        items.period_start,
         items.agency_code,
         count(*) filter (where items.direction = 'inbound') as items_inbound,
         count(*) filter (where items.direction = 'outbound') as items_outbound,
@@ -41,15 +43,13 @@ item_counts as (
         coalesce(sum(items.postage_vnd), 0) as postage_vnd,
         coalesce(sum(items.cod_vnd), 0) as cod_vnd,
         count(*) filter (where not items.has_dossier) as items_without_dossier
-    from months
-    inner join {{ ref('int_services__postal_items') }} as items
-        on items.accepted_at >= months.period_start
-        and items.accepted_at < months.period_end
+    from {{ ref('int_services__postal_items') }} as items
+    inner join months using (period_start)
     group by all
 ),
 
 agency_months as (
-    select period_start, agency_code from {{ ref('int_services__agency_months') }}
+    select period_start, agency_code from dossier_counts
     union
     select period_start, agency_code from item_counts
 )
@@ -77,7 +77,7 @@ from agency_months
 inner join months on months.period_start = agency_months.period_start
 left join dossier_counts
     on dossier_counts.period_start = agency_months.period_start
-    and dossier_counts.agency_code = agency_months.agency_code
+        and dossier_counts.agency_code = agency_months.agency_code
 left join item_counts
     on item_counts.period_start = agency_months.period_start
-    and item_counts.agency_code = agency_months.agency_code
+        and item_counts.agency_code = agency_months.agency_code

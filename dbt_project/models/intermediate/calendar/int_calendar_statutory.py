@@ -6,7 +6,6 @@ names are the Vietnamese ones; `is_swapped_working_day` marks a weekend day work
 a bridge day off (làm bù), which the package knows for the Government's past decisions.
 """
 
-import datetime as dt
 
 import holidays
 import pandas as pd
@@ -16,7 +15,7 @@ def model(dbt, session):
     dbt.config(materialized="table")
     [(first_receipt,)] = dbt.ref("stg_one_stop__dossier_versions").aggregate("min(received_at)").fetchall()
     [(as_of,)] = dbt.ref("int_as_of").fetchall()
-    last = as_of or dt.datetime.now()  # an empty warehouse: any sensible range will do
+    last = as_of
     first = first_receipt or last
     years = list(range(first.year - 1, last.year + 3))
     statutory = holidays.country_holidays("VN", years=years, language="vi")

@@ -3,12 +3,12 @@
 -- TIMESTAMP (the next period's first instant), capped at as_of for the period containing it.
 with bounds as (
     select
-        date_trunc('month', min(lifecycle.received_at))::date as first_month,
+        date_trunc('month', min(dossiers.received_at))::date as first_month,
         date_trunc('month', max(as_of.as_of))::date as last_month,
         max(as_of.as_of) as as_of
-    from {{ ref('int_dossier_lifecycle') }} as lifecycle
+    from {{ ref('int_dossiers') }} as dossiers
     cross join {{ ref('int_as_of') }} as as_of
-    where lifecycle.outcome <> 'not_received'
+    where dossiers.outcome <> 'not_received'
 ),
 
 months as (
@@ -19,9 +19,9 @@ months as (
 
 periods as (
     select distinct
-        period_type,
-        date_trunc(period_type, month_start)::date as period_start,
-        as_of
+        types.period_type,
+        date_trunc(types.period_type, months.month_start)::date as period_start,
+        months.as_of
     from months
     cross join (values ('month'), ('quarter'), ('year')) as types (period_type)
 )

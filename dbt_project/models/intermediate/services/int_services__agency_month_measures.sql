@@ -1,61 +1,91 @@
--- Every count and rate the agency-month service marts and the 766 index read, defined once:
--- dossiers received in the month by channel, fee and digitisation; dossiers resolved in the
--- month (ended_at in it) with an electronic result; procedures in scope at the agency's level
--- (dim_procedure.levels contains it) by online level; the 766 progress counts.
+-- Every count and rate the agency-month service marts and the 766 index read, defined once, on
+-- one row per month and agency with a received dossier alive in the month (int_dossier_periods,
+-- under the agency the month reports it under): dossiers received in the month by channel, fee and
+-- digitisation, and dossiers resolved in the month with an electronic result, each with what is
+-- known of it at as_of (cohorts mature up to as_of); procedures in scope at the agency's level
+-- in the catalogue version valid at the month's end, by online level; the 766 progress counts.
 -- Rates are NULL when their denominator is 0.
-with months as (
-    select * from {{ ref('int_services__agency_months') }}
+with dossier_months as (
+    select
+        periods.period_start,
+        periods.period_end,
+        periods.agency_code,
+        periods.is_received,
+        periods.state,
+        dossiers.procedure_code,
+        dossiers.channel,
+        dossiers.owes_fee,
+        dossiers.paid_online,
+        coalesce(dossiers.components_digitised, false) as components_digitised,
+        coalesce(dossiers.electronic_result, false) as electronic_result
+    from {{ ref('int_dossier_periods') }} as periods
+    inner join {{ ref('int_dossiers') }} as dossiers using (dossier_code)
+    where periods.period_type = 'month'
 ),
 
-dossiers as (
-    select * from {{ ref('int_services__dossiers') }}
+months as (
+    select distinct
+        dossier_months.period_start,
+        dossier_months.period_end,
+        dossier_months.agency_code,
+        agency.level as agency_level,
+        coalesce(agency_periods.is_alive, true) as agency_is_alive
+    from dossier_months
+    left join {{ ref('int_agencies') }} as agency using (agency_code)
+    left join {{ ref('int_agency_periods') }} as agency_periods
+        on agency_periods.period_type = 'month'
+            and agency_periods.period_start = dossier_months.period_start
+            and agency_periods.agency_code = dossier_months.agency_code
 ),
 
 received as (
     select
-        months.period_start,
-        months.agency_code,
+        period_start,
+        agency_code,
         count(*) as dossiers_received,
-        count(*) filter (where dossiers.channel = 2) as dossiers_online,
-        count(*) filter (where coalesce(dossiers.channel, 1) = 1) as dossiers_direct,
-        count(*) filter (where dossiers.channel = 3) as dossiers_postal,
-        count(*) filter (where dossiers.components_digitised) as dossiers_with_digitised_components,
-        count(*) filter (where dossiers.owes_fee) as dossiers_with_fee,
-        count(*) filter (where dossiers.owes_fee and dossiers.paid_online in (1, 2)) as dossiers_paid_online
-    from months
-    inner join dossiers
-        on dossiers.agency_code = months.agency_code
-        and dossiers.received_at >= months.period_start
-        and dossiers.received_at < months.period_end
+        count(*) filter (where channel = 2) as dossiers_online,
+        count(*) filter (where channel = 1) as dossiers_direct,
+        count(*) filter (where channel = 3) as dossiers_postal,
+        count(*) filter (where components_digitised) as dossiers_with_digitised_components,
+        count(*) filter (where owes_fee) as dossiers_with_fee,
+        count(*) filter (where owes_fee and paid_online in (1, 2)) as dossiers_paid_online
+    from dossier_months
+    where is_received
     group by all
 ),
 
 resolved as (
     select
-        months.period_start,
-        months.agency_code,
+        period_start,
+        agency_code,
         count(*) as dossiers_resolved,
-        count(*) filter (where dossiers.electronic_result) as dossiers_with_electronic_result,
-        count(*) filter (
-            where dossiers.electronic_result and dossiers.components_digitised
-        ) as dossiers_digitised_with_electronic_result
-    from months
-    inner join dossiers
-        on dossiers.agency_code = months.agency_code
-        and dossiers.outcome = 'resolved'
-        and dossiers.ended_at >= months.period_start
-        and dossiers.ended_at < months.period_end
+        count(*) filter (where electronic_result) as dossiers_with_electronic_result,
+        count(*) filter (where electronic_result and components_digitised)
+            as dossiers_digitised_with_electronic_result
+    from dossier_months
+    where state = 'resolved'
     group by all
 ),
 
 online_procedures_used as (
-    select distinct months.period_start, months.agency_code, dossiers.procedure_code
-    from months
-    inner join dossiers
-        on dossiers.agency_code = months.agency_code
-        and dossiers.channel = 2
-        and dossiers.received_at >= months.period_start
-        and dossiers.received_at < months.period_end
+    select distinct period_start, agency_code, procedure_code
+    from dossier_months
+    where is_received and channel = 2
+),
+
+catalogue as (
+    -- each procedure's catalogue version valid at each month's end
+    select
+        months.period_start,
+        procedure.procedure_code,
+        procedure.levels,
+        procedure.online_level
+    from (select distinct period_start, period_end from months) as months
+    cross join {{ ref('int_procedure_versions') }} as procedure
+    qualify row_number() over (
+            partition by months.period_start, procedure.procedure_code
+            order by {{ version_at('procedure.export_date', 'months.period_end', 'procedure.recency') }}
+        ) = 1
 ),
 
 procedures as (
@@ -69,12 +99,13 @@ procedures as (
             where procedure.online_level in ('full', 'partial')
         ) as procedures_online_with_dossiers
     from months
-    inner join {{ ref('dim_procedure') }} as procedure
-        on list_contains(string_split(replace(procedure.levels, ' ', ''), ','), months.agency_level)
+    inner join catalogue as procedure
+        on procedure.period_start = months.period_start
+            and list_contains(string_split(replace(procedure.levels, ' ', ''), ','), months.agency_level)
     left join online_procedures_used as used
         on used.period_start = months.period_start
-        and used.agency_code = months.agency_code
-        and used.procedure_code = procedure.procedure_code
+            and used.agency_code = months.agency_code
+            and used.procedure_code = procedure.procedure_code
     group by all
 ),
 
@@ -94,6 +125,7 @@ counts as (
         months.period_end,
         months.agency_code,
         months.agency_level,
+        months.agency_is_alive,
         coalesce(procedures.procedures_in_scope, 0) as procedures_in_scope,
         coalesce(procedures.procedures_online_full, 0) as procedures_online_full,
         coalesce(procedures.procedures_online_partial, 0) as procedures_online_partial,

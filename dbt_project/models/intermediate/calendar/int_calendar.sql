@@ -1,7 +1,9 @@
 -- The working-day calendar: Monday to Friday, minus the statutory holidays, plus the weekend days
 -- worked in exchange, then the catalogue's overrides (danhmuc/ngaynghi) on top.
 -- working_day_seq counts working days up to and including the day, so the working days between
--- two dates are a difference of seqs and "the n-th working day after" is a lookup by seq.
+-- two dates are a difference of seqs and "the n-th working day after" is a lookup by seq;
+-- working_minutes_before is the working time (minutes of working hours) before the day starts,
+-- the origin of the working-time line of macro working_minutes.
 with days as (
     select
         statutory.calendar_date,
@@ -31,11 +33,19 @@ classified as (
             else statutory_holiday_name
         end as holiday_name
     from days
+),
+
+seqs as (
+    select
+        calendar_date,
+        is_working_day,
+        holiday_name,
+        (sum(case when is_working_day then 1 else 0 end) over (order by calendar_date))::integer as working_day_seq
+    from classified
 )
 
 select
-    calendar_date,
-    is_working_day,
-    holiday_name,
-    (sum(case when is_working_day then 1 else 0 end) over (order by calendar_date))::integer as working_day_seq
-from classified
+    *,
+    ((working_day_seq - case when is_working_day then 1 else 0 end) * {{ working_day_minutes() }})::bigint
+        as working_minutes_before
+from seqs
