@@ -19,7 +19,7 @@ $(INSTALLED): requirements.lock pyproject.toml
 install: $(INSTALLED)
 
 dbt-manifest:  ## parse the dbt project once, as dagster-dbt recommends for deployments
-	PATH=$(CURDIR)/$(BIN):$$PATH PYTHONPATH=$(CURDIR) $(BIN)/dagster-dbt project prepare-and-package --file assets/marts.py
+	PATH=$(CURDIR)/$(BIN):$$PATH PYTHONPATH=$(CURDIR) $(BIN)/dagster-dbt project prepare-and-package --file assets/dbt/assets.py
 
 demo: install  ## generate a sample province and run the whole pipeline on it
 	$(BIN)/parwatch demo --data data

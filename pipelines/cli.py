@@ -8,7 +8,7 @@ import warnings
 from datetime import date
 from pathlib import Path
 
-from assets.marts import InvalidAsOf
+from pipelines.as_of import InvalidAsOf
 from pipelines.keys import MissingKey
 from pipelines.report import headline, trend_chart
 from pipelines.run import RunSummary, run_pipeline
@@ -36,7 +36,7 @@ def _print_summary(summary: RunSummary) -> None:
     lines += [f"          failed: {name}" for name in summary.checks_failed[:6]]
     if summary.failed_steps:
         lines.append(f"  failed steps: {', '.join(summary.failed_steps)}")
-    lines.append(f"  warehouse {summary.warehouse}  (duckdb {summary.warehouse} -readonly)")
+    lines.append(f"  warehouse {summary.warehouse}; readers: {summary.serving}  (duckdb {summary.serving} -readonly)")
     print("\n".join(lines))
 
 
@@ -48,8 +48,8 @@ def _run(args: argparse.Namespace, demo_key_file: Path | None = None) -> int:
         return 2
     _print_summary(summary)
     if summary.success:
-        print(headline(summary.warehouse))
-        chart = trend_chart(summary.warehouse, summary.warehouse.parent / "charts" / "monthly_rates.png")
+        print(headline(summary.serving))
+        chart = trend_chart(summary.serving, summary.warehouse.parent / "charts" / "monthly_rates.png")
         if chart:
             print(f"  chart: {chart}")
     return 0 if summary.success else 1

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from assets.marts import normalise_as_of
+from pipelines.as_of import normalise_as_of
 from conftest import ingest, query, write
 from pipelines.cli import main
 

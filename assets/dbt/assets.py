@@ -1,0 +1,54 @@
+"""The dbt project as Dagster assets, downstream of the ingestion assets; dbt tests are asset checks.
+
+The manifest is prepared the way dagster-dbt recommends: `dagster dev` re-parses the project at
+start-up (`prepare_if_dev`); a deployment prepares it once at build time with
+`dagster-dbt project prepare-and-package --file assets/dbt/assets.py` (the `dbt-manifest` make
+target). A checkout that skipped that step is parsed once on import rather than failing.
+"""
+
+import json
+import shutil
+import sys
+from pathlib import Path
+
+import dagster as dg
+from dagster_dbt import DbtCliResource, DbtProject, dbt_assets
+
+from assets.dbt.translator import ParwatchTranslator
+from assets.resources import WRITER_POOL, WarehouseRun
+from pipelines import lifecycle
+from pipelines.as_of import normalise_as_of
+
+DBT_PROJECT_DIR = Path(__file__).resolve().parent.parent.parent / "dbt_project"
+# the dbt next to this interpreter: the virtualenv's bin/ need not be on PATH
+DBT_EXECUTABLE = Path(sys.executable).parent / "dbt"
+
+dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
+dbt_resource = DbtCliResource(
+    project_dir=dbt_project, dbt_executable=str(DBT_EXECUTABLE) if DBT_EXECUTABLE.exists() else "dbt"
+)
+dbt_project.prepare_if_dev()
+if not dbt_project.manifest_path.exists():
+    dbt_resource.cli(["parse", "--quiet"], target_path=dbt_project.target_path).wait()
+
+
+class MartsConfig(dg.Config):
+    as_of: str | None = None  # 'YYYY-MM-DD HH:MM[:SS]' local time; None: end of the latest export date
+
+
+@dbt_assets(
+    manifest=dbt_project.manifest_path,
+    project=dbt_project,
+    dagster_dbt_translator=ParwatchTranslator(),
+    pool=WRITER_POOL,
+)
+def parwatch_dbt_assets(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse_run: WarehouseRun,
+                        config: MartsConfig):
+    as_of = normalise_as_of(config.as_of)
+    with warehouse_run.connect() as con:  # closed before dbt opens the file: DuckDB has one writer
+        lifecycle.record_as_of(con, warehouse_run.run_id, as_of)
+    dbt_vars = {"warehouse": warehouse_run.path, **({"as_of": as_of} if as_of else {})}
+    build = dbt.cli(["build", "--exclude-resource-type", "unit_test", "--vars", json.dumps(dbt_vars)],
+                    context=context)
+    yield from build.stream()
+    shutil.rmtree(build.target_path, ignore_errors=True)  # one folder per build would pile up nightly
