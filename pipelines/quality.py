@@ -201,18 +201,21 @@ def quarantine_rows(con: duckdb.DuckDBPyConnection, table: str, where: str, reas
     try:
         con.execute(f"""
             create temp table moving as
-            select _path, _file_sha256, _run_id, _row_number, to_json(t) as record
-            from raw.{table} t where {chosen}""", {"runs": runs})
+            select m.path, t._file_sha256, t._run_id, t._row_number, to_json(t) as record
+            from raw.{table} t join audit.file_manifest m
+              on m.sha256 = t._file_sha256 and m.run_id = t._run_id and m.status = 'loaded'
+            where {chosen}""", {"runs": runs})
         con.execute(f"""
             insert into audit.quarantine (source, path, row_number, column_name, reason, raw_record,
                                           run_id, file_sha256)
-            select $source, _path, _row_number, null, $reason, record, _run_id, _file_sha256 from moving""",
+            select $source, path, _row_number, null, $reason, record, _run_id, _file_sha256 from moving""",
                     {"source": SOURCES[table].folder, "reason": reason})
         con.execute("""
             update audit.file_manifest m
-            set rows_loaded = rows_loaded - moved.n, rows_quarantined = rows_quarantined + moved.n
-            from (select _path, _file_sha256, _run_id, count(*) as n from moving group by all) moved
-            where m.path = moved._path and m.sha256 = moved._file_sha256 and m.run_id = moved._run_id""")
+            set rows_loaded = rows_loaded - moved.n, rows_quarantined = coalesce(rows_quarantined, 0) + moved.n
+            from (select path, _file_sha256, _run_id, count(*) as n from moving group by all) moved
+            where m.path = moved.path and m.sha256 = moved._file_sha256 and m.run_id = moved._run_id
+              and m.status = 'loaded'""")
         moved = scalar(con, "select count(*) from moving")
         con.execute(f"delete from raw.{table} t where {chosen}", {"runs": runs})
         con.execute("drop table moving")
