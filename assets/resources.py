@@ -46,7 +46,8 @@ class WarehouseRun(dg.ConfigurableResource):
     _lock: ExitStack = PrivateAttr(default_factory=ExitStack)
     _run_id: str | None = PrivateAttr(default=None)
     _plan: RunPlan | None = PrivateAttr(default=None)
-    _published: bool = PrivateAttr(default=False)
+    _status: str = PrivateAttr(default="failed")  # until the run publishes, or finds nothing to do
+    _marts_fingerprint: str = PrivateAttr(default="")
 
     def setup_for_execution(self, context: dg.InitResourceContext) -> None:
         self._run_id = context.run.run_id
@@ -71,9 +72,9 @@ class WarehouseRun(dg.ConfigurableResource):
 
     def teardown_after_execution(self, context: dg.InitResourceContext) -> None:
         try:
-            if not self._published and self._run_id:
+            if self._status != "succeeded" and self._run_id:
                 with self.connect() as con:
-                    lifecycle.finish(con, self._run_id, "failed")
+                    lifecycle.finish(con, self._run_id, self._status)
         finally:
             self._lock.close()
 
@@ -94,8 +95,18 @@ class WarehouseRun(dg.ConfigurableResource):
     def files_to_load(self, con: duckdb.DuckDBPyConnection, folder: str) -> list[LandedFile]:
         return planned_files(con, Path(self.landing.path), self._run_id, folder)
 
+    def marts_current(self, as_of: str | None, marts_fingerprint: str) -> bool:
+        """Nothing to build: the published marts stand (the run ends `unchanged`); else note the
+        fingerprint the publish step records."""
+        self._marts_fingerprint = marts_fingerprint
+        with self.connect() as con:
+            current = lifecycle.published_marts_current(con, Path(self.path), as_of, marts_fingerprint)
+        if current:
+            self._status = "unchanged"
+        return current
+
     def publish(self) -> Path:
         with self.connect() as con:
-            serving = lifecycle.publish(con, Path(self.path), self._run_id)
-        self._published = True
+            serving = lifecycle.publish(con, Path(self.path), self._run_id, self._marts_fingerprint)
+        self._status = "succeeded"
         return serving

@@ -15,11 +15,14 @@ from pipelines.run import RunSummary, run_pipeline
 from pipelines.warehouse import WarehouseBusy
 
 
+OUTCOMES = {"succeeded": "marts built", "unchanged": "marts unchanged (nothing new)"}
+
+
 def _print_summary(summary: RunSummary) -> None:
     files, rows = summary.files, summary.rows
     lines = [
         "",
-        f"ParWatch run {summary.run_id[:8]}: {'marts built' if summary.success else 'MARTS NOT BUILT'} "
+        f"ParWatch run {summary.run_id[:8]}: {OUTCOMES.get(summary.status, 'MARTS NOT BUILT')} "
         f"in {summary.seconds:.0f} s",
         f"  files   loaded {files.get('loaded', 0)}, refused {files.get('refused', 0)}, "
         f"skipped (same content) {files.get('skipped_duplicate', 0)}",

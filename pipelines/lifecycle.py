@@ -57,17 +57,34 @@ def record_as_of(con: duckdb.DuckDBPyConnection, run_id: str, as_of: str | None)
     con.execute("update audit.runs set as_of = ? where run_id = ?", [as_of, run_id])
 
 
-def finish(con: duckdb.DuckDBPyConnection, run_id: str, status: str) -> dict:
-    """Close the run's audit.runs row with its status and summary (see `run_summary`)."""
-    summary = run_summary(con, run_id)
+def published_marts_current(con: duckdb.DuckDBPyConnection, warehouse: Path, as_of: str | None,
+                            marts_fingerprint: str) -> bool:
+    """Whether the published marts are what a build now would give: the last published run had the
+    same as_of and the same dbt project (`marts_fingerprint`), and no run since has recorded a file
+    (a killed run's, a blocked batch's). Then a run has nothing to build or publish."""
+    return serving_path(warehouse).exists() and bool(wh.scalar(con, """
+        with published as (
+            select started_at, as_of, summary ->> 'marts_fingerprint' as fingerprint from audit.runs
+            where status = 'succeeded' order by started_at desc limit 1
+        )
+        select count(*) from published
+        where as_of is not distinct from ?::timestamp and fingerprint = ?
+          and not exists (select 1 from audit.file_manifest m join audit.runs r using (run_id)
+                          where r.started_at > published.started_at)""", [as_of, marts_fingerprint]))
+
+
+def finish(con: duckdb.DuckDBPyConnection, run_id: str, status: str, **noted) -> dict:
+    """Close the run's audit.runs row with its status and summary (see `run_summary`; `noted`
+    adds to it, e.g. the marts' fingerprint)."""
+    summary = run_summary(con, run_id) | noted
     con.execute("update audit.runs set finished_at = ?, status = ?, summary = ? where run_id = ?",
                 [datetime.now(), status, json.dumps(summary, ensure_ascii=False), run_id])
     return summary
 
 
-def publish(con: duckdb.DuckDBPyConnection, warehouse: Path, run_id: str) -> Path:
+def publish(con: duckdb.DuckDBPyConnection, warehouse: Path, run_id: str, marts_fingerprint: str = "") -> Path:
     """Mark the run succeeded, write the serving file beside the warehouse and swap it in."""
-    finish(con, run_id, "succeeded")
+    finish(con, run_id, "succeeded", marts_fingerprint=marts_fingerprint)
     serving = serving_path(warehouse)
     building = serving.with_name(f".{serving.name}.building")
     building.unlink(missing_ok=True)

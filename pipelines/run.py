@@ -34,7 +34,8 @@ class RunSummary:
     landing: Path
     warehouse: Path  # the writer's file
     serving: Path  # the file readers open (pipelines.lifecycle.serving_path)
-    success: bool  # the marts were built, checked and published
+    success: bool  # the marts were built, checked and published, or stand unchanged (nothing new)
+    status: str  # audit.runs.status: succeeded, unchanged, failed
     seconds: float
     files: dict[str, int] = field(default_factory=dict)  # status -> files, this run
     rows: dict[str, int] = field(default_factory=dict)  # read / loaded / quarantined / duplicate
@@ -89,7 +90,8 @@ def run_pipeline(landing: Path, warehouse: Path, as_of: str | None = None,
     failed = [event.step_key for event in result.all_events
               if event.event_type_value == "STEP_FAILURE" and event.step_key]
     return RunSummary(
-        run_id, landing, warehouse, serving_path(warehouse), success=status == "succeeded",
+        run_id, landing, warehouse, serving_path(warehouse),
+        success=status in ("succeeded", "unchanged"), status=status,
         seconds=time.monotonic() - started, files=summary["files"], rows=summary["rows"],
         refused=[tuple(row) for row in summary["refused"]],
         quarantine_reasons=[tuple(row) for row in summary["quarantine_reasons"]],

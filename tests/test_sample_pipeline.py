@@ -10,7 +10,6 @@ import pytest
 from conftest import query
 from pipelines.cli import main
 from pipelines.generator import generate
-from pipelines.landing import export_date_of
 from pipelines.run import run_pipeline
 
 MARTS = ("fct_dossiers", "mart_dossier_progress", "mart_online_payment", "mart_online_service",
@@ -79,8 +78,8 @@ def test_a_second_run_changes_nothing(province, capsys):
     assert main(["run", "--landing", str(root / "landing"), "--warehouse", str(root / "wh.duckdb")]) == 0
     assert query(root / "wh.duckdb", fingerprint) == before
     printed = capsys.readouterr().out
-    assert "marts built" in printed and "files   loaded 0, refused 0" in printed
-    # nothing new: the run spans one export date, not the whole history's partitions
-    latest = max(d for p in (root / "landing").rglob("*") if (d := export_date_of(p.name)))
-    assert f"0 new; export dates {latest} .. {latest}" in printed
+    assert "marts unchanged (nothing new)" in printed and "files   loaded 0, refused 0" in printed
+    # nothing new: the plan is empty, and the marts and the serving file stay as they were
+    files = sum(1 for p in (root / "landing").rglob("*") if p.is_file())
+    assert f"{files} files, 0 new" in printed
     assert "đúng hạn (on time)" in printed

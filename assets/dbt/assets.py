@@ -6,6 +6,7 @@ start-up (`prepare_if_dev`); a deployment prepares it once at build time with
 target). A checkout that skipped that step is parsed once on import rather than failing.
 """
 
+import hashlib
 import json
 import shutil
 import sys
@@ -32,6 +33,18 @@ if not dbt_project.manifest_path.exists():
     dbt_resource.cli(["parse", "--quiet"], target_path=dbt_project.target_path).wait()
 
 
+def marts_fingerprint(manifest_path: Path) -> str:
+    """A digest of the dbt project's code (every node's checksum, every macro): a build with the
+    same fingerprint, as_of and raw rows gives the same marts."""
+    manifest = json.loads(manifest_path.read_text())
+    parts = sorted(f"{uid}:{node.get('checksum', {}).get('checksum')}" for uid, node in manifest["nodes"].items())
+    parts += sorted(f"{uid}:{macro['macro_sql']}" for uid, macro in manifest["macros"].items())
+    return hashlib.sha256("\n".join(parts).encode()).hexdigest()
+
+
+MARTS_FINGERPRINT = marts_fingerprint(dbt_project.manifest_path)
+
+
 class MartsConfig(dg.Config):
     as_of: str | None = None  # 'YYYY-MM-DD HH:MM[:SS]' local time; None: end of the latest export date
 
@@ -47,6 +60,9 @@ def parwatch_dbt_assets(context: dg.AssetExecutionContext, dbt: DbtCliResource, 
     as_of = normalise_as_of(config.as_of)
     with warehouse_run.connect() as con:  # closed before dbt opens the file: DuckDB has one writer
         lifecycle.record_as_of(con, warehouse_run.run_id, as_of)
+    if warehouse_run.marts_current(as_of, MARTS_FINGERPRINT):
+        context.log.info("nothing new since the last published run: the published marts stand")
+        return
     dbt_vars = {"warehouse": warehouse_run.path, **({"as_of": as_of} if as_of else {})}
     build = dbt.cli(["build", "--exclude-resource-type", "unit_test", "--vars", json.dumps(dbt_vars)],
                     context=context)
