@@ -41,8 +41,9 @@ docs: install  ## the dbt docs site, in dbt_project/target/index.html
 	PARWATCH_WAREHOUSE=$(CURDIR)/data/warehouse.duckdb $(BIN)/dbt docs generate --project-dir dbt_project --profiles-dir dbt_project
 	@echo "open dbt_project/target/index.html, or: $(BIN)/dbt docs serve --project-dir dbt_project --profiles-dir dbt_project"
 
-bench: install  ## ingestion of one large portal-format dossier export, against DuckDB's read_csv
-	$(BIN)/python benchmarks/ingest_large_export.py
+bench: install  ## the nightly run at province scale and the GX checks, against DuckDB doing the same
+	$(BIN)/python benchmarks/province_scale.py
+	$(BIN)/python benchmarks/gx_cost.py
 
 lock:  ## re-pin requirements.lock from pyproject.toml (needs uv)
 	uv pip compile pyproject.toml --extra test --python-version 3.11 -o requirements.lock

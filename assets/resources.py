@@ -10,9 +10,9 @@ in-process, so setup and teardown happen once per run.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
-from typing import Iterator
 
 import dagster as dg
 import duckdb

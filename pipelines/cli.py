@@ -14,7 +14,6 @@ from pipelines.report import headline, trend_chart
 from pipelines.run import RunSummary, run_pipeline
 from pipelines.warehouse import WarehouseBusy
 
-
 OUTCOMES = {"succeeded": "marts built", "unchanged": "marts unchanged (nothing new)"}
 
 
@@ -101,7 +100,7 @@ def main(argv: list[str] | None = None) -> int:
     warnings.simplefilter("always")
     code = _run(argparse.Namespace(landing=data / "landing", warehouse=data / "warehouse.duckdb",
                                    as_of=None), demo_key_file=data / ".pii_key")
-    print(f"\nOpen the Dagster UI on the same definitions: make dev  (then http://localhost:3000)")
+    print("\nOpen the Dagster UI on the same definitions: make dev  (then http://localhost:3000)")
     return code
 
 

@@ -205,7 +205,7 @@ def quarantine_rows(con: duckdb.DuckDBPyConnection, table: str, where: str, reas
             from raw.{table} t join audit.file_manifest m
               on m.sha256 = t._file_sha256 and m.run_id = t._run_id and m.status = 'loaded'
             where {chosen}""", {"runs": runs})
-        con.execute(f"""
+        con.execute("""
             insert into audit.quarantine (source, path, row_number, column_name, reason, raw_record,
                                           run_id, file_sha256)
             select $source, path, _row_number, null, $reason, record, _run_id, _file_sha256 from moving""",

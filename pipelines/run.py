@@ -14,11 +14,11 @@ import os
 import sys
 import time
 import uuid
+from collections.abc import Callable
 from contextlib import redirect_stderr, redirect_stdout
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Callable
 
 import dagster as dg
 

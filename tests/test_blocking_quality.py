@@ -7,8 +7,8 @@ import json
 
 import duckdb
 import pytest
-
 from conftest import TEST_KEY, query, write
+
 from pipelines import quality
 from pipelines.lifecycle import serving_path
 from pipelines.run import run_pipeline

@@ -17,7 +17,14 @@ from pathlib import Path
 
 import pytest
 from conftest import TEST_KEY
-from warehouse_compare import RunProcess, differences, in_cycles, kill_plan, kill_then_finish, snapshot
+from warehouse_compare import (
+    RunProcess,
+    differences,
+    in_cycles,
+    kill_plan,
+    kill_then_finish,
+    snapshot,
+)
 
 from pipelines.generator import generate
 from pipelines.lifecycle import serving_path

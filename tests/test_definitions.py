@@ -8,11 +8,11 @@ from datetime import datetime
 from pathlib import Path
 
 import dagster as dg
+from conftest import write
 
 from assets.automation.jobs import nightly_job
 from assets.automation.sensors import DIGEST_TAG
 from assets.definitions import REPO, build_definitions, defs
-from conftest import write
 
 LANDING_ASSETS = {("raw", folder) for folder in ("hoso", "tientrinh", "buuchinh", "thanhtoan", "danhmuc")}
 PUBLISH = dg.AssetKey(["warehouse", "publish"])

@@ -6,10 +6,10 @@ from __future__ import annotations
 
 import duckdb
 import pytest
+from conftest import query, write
 
 from assets.automation.sensors import DIGEST_TAG, listing_digest
 from assets.definitions import build_definitions
-from conftest import query, write
 from pipelines import lifecycle
 from pipelines.warehouse import create_tables
 

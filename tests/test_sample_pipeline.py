@@ -6,8 +6,8 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
-
 from conftest import query
+
 from pipelines.cli import main
 from pipelines.generator import generate
 from pipelines.run import run_pipeline
