@@ -110,3 +110,15 @@ def test_the_library_never_imports_dagster_nor_the_code_location():
         for path in (REPO / "pipelines").rglob("*.py") if path not in launchers
     }
     assert {path: names for path, names in offenders.items() if names} == {}
+
+
+def test_the_marts_fingerprint_follows_the_dbt_projects_files_not_its_build_output(tmp_path):
+    from assets.dbt.assets import marts_fingerprint
+
+    write(tmp_path / "dbt_project.yml", "name: p\n")
+    model = write(tmp_path / "models" / "marts" / "m.sql", "select 1 as x\n")
+    before = marts_fingerprint(tmp_path)
+    write(tmp_path / "target" / "manifest.json", "{}")
+    assert marts_fingerprint(tmp_path) == before
+    model.write_text("select 2 as x\n")
+    assert marts_fingerprint(tmp_path) != before

@@ -33,16 +33,24 @@ if not dbt_project.manifest_path.exists():
     dbt_resource.cli(["parse", "--quiet"], target_path=dbt_project.target_path).wait()
 
 
-def marts_fingerprint(manifest_path: Path) -> str:
-    """A digest of the dbt project's code (every node's checksum, every macro): a build with the
-    same fingerprint, as_of and raw rows gives the same marts."""
-    manifest = json.loads(manifest_path.read_text())
-    parts = sorted(f"{uid}:{node.get('checksum', {}).get('checksum')}" for uid, node in manifest["nodes"].items())
-    parts += sorted(f"{uid}:{macro['macro_sql']}" for uid, macro in manifest["macros"].items())
-    return hashlib.sha256("\n".join(parts).encode()).hexdigest()
+# The dbt project's own files: what a build reads besides the warehouse (not its build output).
+PROJECT_SOURCES = ("dbt_project.yml", "profiles.yml", "packages.yml", "models", "macros", "tests", "seeds",
+                   "snapshots", "analyses")
 
 
-MARTS_FINGERPRINT = marts_fingerprint(dbt_project.manifest_path)
+def marts_fingerprint(project_dir: Path) -> str:
+    """A digest of the dbt project's files: a build with the same fingerprint, as_of and raw rows
+    gives the same marts (read from the files, so a stale manifest cannot hide a change)."""
+    digest = hashlib.sha256()
+    for name in PROJECT_SOURCES:
+        root = project_dir / name
+        for path in sorted([root] if root.is_file() else root.rglob("*") if root.is_dir() else []):
+            if path.is_file():
+                digest.update(f"{path.relative_to(project_dir)}\0".encode() + path.read_bytes() + b"\0")
+    return digest.hexdigest()
+
+
+MARTS_FINGERPRINT = marts_fingerprint(DBT_PROJECT_DIR)
 
 
 class MartsConfig(dg.Config):
