@@ -87,7 +87,8 @@ def publish(con: duckdb.DuckDBPyConnection, warehouse: Path, run_id: str, marts_
     finish(con, run_id, "succeeded", marts_fingerprint=marts_fingerprint)
     serving = serving_path(warehouse)
     building = serving.with_name(f".{serving.name}.building")
-    building.unlink(missing_ok=True)
+    for leftover in (building, building.with_name(building.name + ".wal")):  # a killed publish's
+        leftover.unlink(missing_ok=True)
     con.execute(f"attach '{_quoted(building)}' as serving")
     try:
         con.execute("create schema serving.marts; create schema serving.audit")
