@@ -79,10 +79,6 @@ class WarehouseRun(dg.ConfigurableResource):
             self._lock.close()
 
     @property
-    def plan(self) -> RunPlan:
-        return self._plan
-
-    @property
     def run_id(self) -> str:
         return self._run_id
 
