@@ -32,7 +32,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
 sys.path.insert(0, str(REPO))
-from benchmarks.ingest_large_export import machine
+from benchmarks.ingest_large_export import machine  # noqa: E402
 
 KEY = "benchmark-key-" + "0" * 40
 NIGHT_NEW, NIGHT_VERSIONS = 10_000, 10_000

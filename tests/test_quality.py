@@ -281,7 +281,9 @@ def test_validated_rows_are_not_validated_again(con):
 def test_row_local_expectations_are_map_expectations():
     """_add_up reads the counts every GX map expectation reports, and only those."""
     from great_expectations.expectations.expectation import (
-        ColumnMapExpectation, ColumnPairMapExpectation, MulticolumnMapExpectation,
+        ColumnMapExpectation,
+        ColumnPairMapExpectation,
+        MulticolumnMapExpectation,
     )
     from great_expectations.expectations.registry import get_expectation_impl
 
