@@ -119,21 +119,20 @@ def main() -> None:
         steps["nightly"] = measure(parwatch_run(landing, warehouse), repo)
         steps["re-run"] = measure(parwatch_run(landing, warehouse), repo)
         (landing / "hoso" / night_file.name).unlink()
-        results[history] = (steps, history_file.stat().st_size / 2**20)
-        print(f"  {history:,}: " + ", ".join(f"{k} {v['wall']:.1f} s" for k, v in steps.items()), flush=True)
-
-    print(f"\nmachine: {machine()}, load average {os.getloadavg()[0]:.1f} (shared: compare CPU s and ratios)")
-    print(f"code: {repo}")
-    print(f"{'history':>11}  {'step':<10}{'wall s':>9}{'CPU s':>9}{'peak MiB':>10}{'wall × read_csv':>17}")
-    for history, (steps, mib) in results.items():
-        base = steps["read_csv"]["wall"]
+        results[history] = steps
+        print(f"\nmachine: {machine()}, load average {os.getloadavg()[0]:.1f} (shared: compare CPU s and "
+              f"ratios); code: {repo}")
+        print(f"{'history':>11}  {'step':<10}{'wall s':>9}{'CPU s':>9}{'peak MiB':>10}{'wall × read_csv':>17}"
+              f"{'CPU × read_csv':>16}")
         for name, s in steps.items():
-            print(f"{history:>11,}  {name:<10}{s['wall']:9.1f}{s['cpu']:9.1f}{s['rss']:10,.0f}{s['wall'] / base:17.2f}")
-        print(f"{'':11}  (history file {mib:,.0f} MiB)")
+            base = steps["read_csv"]
+            print(f"{history:>11,}  {name:<10}{s['wall']:9.1f}{s['cpu']:9.1f}{s['rss']:10,.0f}"
+                  f"{s['wall'] / base['wall']:17.2f}{s['cpu'] / base['cpu']:16.2f}")
+        print(f"{'':11}  (history file {history_file.stat().st_size / 2**20:,.0f} MiB)", flush=True)
     if len(results) > 1:
         small, large = min(results), max(results)
         for name in ("nightly", "re-run"):
-            a, b = results[small][0][name], results[large][0][name]
+            a, b = results[small][name], results[large][name]
             print(f"{name} over {large:,} / over {small:,}: wall {b['wall'] / a['wall']:.2f}x, "
                   f"CPU {b['cpu'] / a['cpu']:.2f}x")
     if not args.keep:
