@@ -19,13 +19,15 @@ from contextlib import redirect_stderr, redirect_stdout
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-
-import dagster as dg
+from typing import TYPE_CHECKING
 
 from pipelines import warehouse as wh
 from pipelines.as_of import normalise_as_of
 from pipelines.keys import pii_key
 from pipelines.lifecycle import serving_path
+
+if TYPE_CHECKING:
+    import dagster as dg
 
 
 @dataclass
@@ -48,6 +50,8 @@ class RunSummary:
 
 def _instance() -> dg.DagsterInstance:
     """The Dagster instance of DAGSTER_HOME when set (runs show in the UI), else an ephemeral one."""
+    import dagster as dg
+
     return dg.DagsterInstance.get() if os.environ.get("DAGSTER_HOME") else dg.DagsterInstance.ephemeral()
 
 
@@ -58,7 +62,8 @@ def run_pipeline(landing: Path, warehouse: Path, as_of: str | None = None,
     publish the serving file.
 
     Progress lines go to `log` (default: this process's standard output); Dagster's and dbt's
-    full logs go to a log file beside the warehouse.
+    full logs go to a log file beside the warehouse. Dagster is imported once the run may start:
+    a missing key or a bad --as-of is refused at once.
     """
     from assets.console import progress_logger
     from assets.definitions import build_definitions, run_config
