@@ -19,7 +19,7 @@ $(INSTALLED): requirements.lock pyproject.toml
 install: $(INSTALLED)
 
 dbt-manifest:  ## parse the dbt project once, as dagster-dbt recommends for deployments
-	PATH=$(CURDIR)/$(BIN):$$PATH PYTHONPATH=$(CURDIR) $(BIN)/dagster-dbt project prepare-and-package --file assets/marts.py
+	PATH=$(CURDIR)/$(BIN):$$PATH PYTHONPATH=$(CURDIR) $(BIN)/dagster-dbt project prepare-and-package --file assets/dbt/assets.py
 
 demo: install  ## generate a sample province and run the whole pipeline on it
 	$(BIN)/parwatch demo --data data
@@ -54,8 +54,9 @@ docs: install  ## the dbt docs site, in dbt_project/target/index.html
 	PARWATCH_WAREHOUSE=$(CURDIR)/data/warehouse.duckdb $(BIN)/dbt docs generate --project-dir dbt_project --profiles-dir dbt_project
 	@echo "open dbt_project/target/index.html, or: $(BIN)/dbt docs serve --project-dir dbt_project --profiles-dir dbt_project"
 
-bench: install  ## ingestion of one large portal-format dossier export, against DuckDB's read_csv
-	$(BIN)/python benchmarks/ingest_large_export.py
+bench: install  ## the nightly run at province scale and the GX checks, against DuckDB doing the same
+	$(BIN)/python benchmarks/province_scale.py
+	$(BIN)/python benchmarks/gx_cost.py
 
 lock:  ## re-pin requirements.lock from pyproject.toml (needs uv)
 	uv pip compile pyproject.toml --extra test --python-version 3.11 -o requirements.lock

@@ -1,7 +1,7 @@
 """Pulling as Dagster assets: one asset per source of sources.yaml (group `pull`), each with its own
 job and schedule, so a source that fails fails its own run and never another's.
 
-This is a code location of its own (workspace.yaml lists it beside `pipelines.definitions`): a pull
+This is a code location of its own (workspace.yaml lists it beside `assets.definitions`): a pull
 writes only the landing folder, never the warehouse, so it stays out of the nightly job, which
 selects every asset of its code location, and out of the warehouse writers' pool. New files it lands
 start the nightly job through the landing sensor, like files copied by hand.

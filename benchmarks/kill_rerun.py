@@ -23,6 +23,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 from warehouse_compare import RunProcess, differences, kill_plan, kill_then_finish, snapshot  # noqa: E402
 
 from pipelines.generator import generate  # noqa: E402
+from pipelines.lifecycle import serving_path  # noqa: E402
 
 KEY = "benchmark-key-for-parwatch-kill-rerun-0123456789"
 
@@ -42,7 +43,8 @@ def main() -> int:
             print(clean.output())
             return 1
         spans = clean.phase_spans()
-        expected = snapshot(root / "clean" / "warehouse.duckdb")
+        clean_file = root / "clean" / "warehouse.duckdb"
+        expected, expected_serving = snapshot(clean_file), snapshot(serving_path(clean_file))
         print(f"clean run {clean.ended:.1f} s; phases (s): "
               + ", ".join(f"{phase} {seconds:.1f}" for phase, seconds in spans.items())
               + f"; seed {args.seed}")
@@ -54,7 +56,8 @@ def main() -> int:
             cycles.append(time.monotonic() - started)
             finishing.append(final.ended)
             killed += hit
-            problems = ["next run failed"] if final.process.returncode else differences(snapshot(warehouse), expected)
+            problems = (["next run failed"] if final.process.returncode else differences(snapshot(warehouse), expected)
+                        + differences(snapshot(serving_path(warehouse)), expected_serving))
             failed += bool(problems)
             print(f"{number:3d}  kill {kill[0]:<8} +{kill[1]:5.2f} s  {'killed' if hit else 'ended first'}  "
                   f"finishing run {final.ended:5.1f} s  cycle {cycles[-1]:5.1f} s  "

@@ -9,19 +9,21 @@ import warnings
 from datetime import date
 from pathlib import Path
 
-from assets.marts import InvalidAsOf
+from pipelines.as_of import InvalidAsOf
 from pipelines.keys import MissingKey
 from pipelines.report import headline, trend_chart
 from pipelines.run import RunSummary, run_pipeline
 from pipelines.schemas import LANDING_FOLDERS
 from pipelines.warehouse import WarehouseBusy
 
+OUTCOMES = {"succeeded": "marts built", "unchanged": "marts unchanged (nothing new)"}
+
 
 def _print_summary(summary: RunSummary) -> None:
     files, rows = summary.files, summary.rows
     lines = [
         "",
-        f"ParWatch run {summary.run_id[:8]}: {'marts built' if summary.success else 'MARTS NOT BUILT'} "
+        f"ParWatch run {summary.run_id[:8]}: {OUTCOMES.get(summary.status, 'MARTS NOT BUILT')} "
         f"in {summary.seconds:.0f} s",
         f"  files   loaded {files.get('loaded', 0)}, refused {files.get('refused', 0)}, "
         f"skipped (same content) {files.get('skipped_duplicate', 0)}",
@@ -38,7 +40,7 @@ def _print_summary(summary: RunSummary) -> None:
     lines += [f"          failed: {name}" for name in summary.checks_failed[:6]]
     if summary.failed_steps:
         lines.append(f"  failed steps: {', '.join(summary.failed_steps)}")
-    lines.append(f"  warehouse {summary.warehouse}  (duckdb {summary.warehouse} -readonly)")
+    lines.append(f"  warehouse {summary.warehouse}; readers: {summary.serving}  (duckdb {summary.serving} -readonly)")
     print("\n".join(lines))
 
 
@@ -50,8 +52,8 @@ def _run(args: argparse.Namespace, demo_key_file: Path | None = None) -> int:
         return 2
     _print_summary(summary)
     if summary.success:
-        print(headline(summary.warehouse))
-        chart = trend_chart(summary.warehouse, summary.warehouse.parent / "charts" / "monthly_rates.png")
+        print(headline(summary.serving))
+        chart = trend_chart(summary.serving, summary.warehouse.parent / "charts" / "monthly_rates.png")
         if chart:
             print(f"  chart: {chart}")
     return 0 if summary.success else 1
@@ -191,7 +193,7 @@ def main(argv: list[str] | None = None) -> int:
     warnings.simplefilter("always")
     code = _run(argparse.Namespace(landing=data / "landing", warehouse=data / "warehouse.duckdb",
                                    as_of=None), demo_key_file=data / ".pii_key")
-    print(f"\nOpen the Dagster UI on the same definitions: make dev  (then http://localhost:3000)")
+    print("\nOpen the Dagster UI on the same definitions: make dev  (then http://localhost:3000)")
     return code
 
 

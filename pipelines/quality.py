@@ -1,12 +1,13 @@
 """Data-quality checks: the Great Expectations suites in expectations/ run on each unvalidated raw batch.
 
-The batch of a table is every row of raw.<table> whose run has no validation of that table recorded
-yet: the current run's rows, and those of any earlier run killed between loading and checking. A
-validation is recorded atomically (one transaction, one audit row per expectation) under the current
-run id, with the run ids it covered in details.batch_run_ids. A batch is validated once, pass or
-fail: a failed blocking check stops that run's marts and stays in audit.check_results, but its rows
-are NOT re-validated by later runs (they would fail forever); a corrected re-export lands as new
-rows and is validated as such.
+The batch of a table is every row of raw.<table> whose run no passing validation of that table has
+covered yet: the current run's rows, those of any earlier run killed between loading and checking,
+and those of a batch that failed a blocking expectation. A validation is recorded atomically (one
+transaction, one audit row per expectation) under the current run id, with the run ids it covered
+in details.batch_run_ids. A failed blocking expectation keeps blocking: the failed batch is
+validated again by every later run, with that run's new rows, and stops its marts each time
+(details.blocked_since_run names the run that first found it) until its rows are fixed in raw or
+quarantined (`quarantine_batch`).
 
 GX 1.x has no polars datasource and its SQL datasource fails over DuckDB (GX issue 11579), so a
 batch goes through GX's pandas datasource. To keep that cheap, the batch is enriched in DuckDB first
@@ -42,7 +43,7 @@ from great_expectations.data_context.types.base import (
 )
 
 from pipelines.schemas import SOURCES
-from pipelines.warehouse import raw_columns
+from pipelines.warehouse import raw_columns, scalar
 
 EXPECTATIONS_DIR = Path(__file__).resolve().parent.parent / "expectations"
 LOCAL_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -80,14 +81,18 @@ DERIVED_SQL = {
         "(strftime(received_at, '%y%m%d'), coalesce(strftime(submitted_at, '%y%m%d'), ''))"
     ),
 }
-# The runs that loaded rows of raw.<table> (per raw or per manifest) and no validation covered yet;
-# results recorded before details.batch_run_ids existed cover their own run.
+# The runs that loaded rows of raw.<table> (per raw or per manifest) and no passing validation
+# (no blocking expectation failed) covered yet; results recorded before details.batch_run_ids existed
+# cover their own run.
 PENDING_RUNS_SQL = """
-with validated as (
+with passed as (
     select run_id from audit.check_results where source = $table
+    group by run_id having bool_and(success or not coalesce(blocking, false))
+), validated as (
+    select run_id from passed
     union
     select unnest(from_json(details -> 'batch_run_ids', '["varchar"]'))
-    from audit.check_results where source = $table
+    from audit.check_results where source = $table and run_id in (select run_id from passed)
 ), loaded as (
     select distinct _run_id as run_id from raw.{table}
     union
@@ -96,6 +101,15 @@ with validated as (
 select run_id from loaded
 where run_id is not null and run_id not in (select run_id from validated where run_id is not null)
 order by run_id
+"""
+# The earliest run whose validation of raw.<table> failed a blocking expectation and whose batch
+# is pending still: the batch has been blocking the marts since then.
+BLOCKED_SINCE_SQL = """
+select run_id from audit.check_results
+where source = $table and blocking and not success and run_id <> $run
+  and exists (select 1 from unnest(from_json(details -> 'batch_run_ids', '["varchar"]')) t(batch_run)
+              where batch_run in (select unnest($runs::varchar[])))
+order by checked_at limit 1
 """
 BATCH_FILTER = "_run_id in (select unnest($runs::varchar[]))"
 # The batch's rows of raw.<table> according to the manifest, for the row-count reconciliation.
@@ -113,6 +127,7 @@ class CheckOutcome:
     failures: list[str] = field(default_factory=list)  # failed blocking expectations
     warnings: list[str] = field(default_factory=list)  # failed non-blocking expectations
     batch_run_ids: list[str] = field(default_factory=list)  # the runs whose rows the batch held
+    blocked_since_run: str | None = None  # an earlier run that found this batch failing
 
 
 def load_suite(table: str) -> gx.ExpectationSuite:
@@ -163,15 +178,52 @@ def validate_batch(
         return CheckOutcome(table, 0, passed=True, batch_run_ids=runs)
 
     results = validate_slices(con, table, suite, runs, batch_rows, int(rows_loaded), slice_rows)
-    outcome = CheckOutcome(table, batch_rows, passed=True, batch_run_ids=runs)
+    since = scalar(con, BLOCKED_SINCE_SQL, {"table": table, "run": run_id, "runs": runs})
+    outcome = CheckOutcome(table, batch_rows, passed=True, batch_run_ids=runs, blocked_since_run=since)
     personal = {c.name for c in SOURCES[table].columns if c.personal}
-    rows = [_audit_row(run_id, checked_at, table, batch_rows, r, personal, runs) for r in results]
+    rows = [_audit_row(run_id, checked_at, table, batch_rows, r, personal, runs, since) for r in results]
     for row in rows:
         if not row["success"]:
             (outcome.failures if row["blocking"] else outcome.warnings).append(_summary(row))
             outcome.passed = outcome.passed and not row["blocking"]
     _record(con, rows)
     return outcome
+
+
+def quarantine_rows(con: duckdb.DuckDBPyConnection, table: str, where: str, reason: str) -> int:
+    """Move the rows of raw.<table>'s pending batch matching `where` (SQL over its columns) to
+    audit.quarantine with `reason`, their files' manifest counts moved from loaded to quarantined
+    in the same transaction (rows read still add up). How an engineer unblocks a failed batch
+    whose rows cannot be fixed; the next run validates what is left. Returns the rows moved."""
+    runs = pending_runs(con, table)
+    chosen = f"{BATCH_FILTER} and ({where})"
+    con.execute("begin transaction")
+    try:
+        con.execute(f"""
+            create temp table moving as
+            select m.path, t._file_sha256, t._run_id, t._row_number, to_json(t) as record
+            from raw.{table} t join audit.file_manifest m
+              on m.sha256 = t._file_sha256 and m.run_id = t._run_id and m.status = 'loaded'
+            where {chosen}""", {"runs": runs})
+        con.execute("""
+            insert into audit.quarantine (source, path, row_number, column_name, reason, raw_record,
+                                          run_id, file_sha256)
+            select $source, path, _row_number, null, $reason, record, _run_id, _file_sha256 from moving""",
+                    {"source": SOURCES[table].folder, "reason": reason})
+        con.execute("""
+            update audit.file_manifest m
+            set rows_loaded = rows_loaded - moved.n, rows_quarantined = coalesce(rows_quarantined, 0) + moved.n
+            from (select path, _file_sha256, _run_id, count(*) as n from moving group by all) moved
+            where m.path = moved.path and m.sha256 = moved._file_sha256 and m.run_id = moved._run_id
+              and m.status = 'loaded'""")
+        moved = scalar(con, "select count(*) from moving")
+        con.execute(f"delete from raw.{table} t where {chosen}", {"runs": runs})
+        con.execute("drop table moving")
+        con.execute("commit")
+    except BaseException:
+        con.execute("rollback")
+        raise
+    return moved
 
 
 def validate_slices(
@@ -312,7 +364,8 @@ def gx_batch(table: str, batch):
     return asset.add_batch_definition_whole_dataframe("run").get_batch(batch_parameters={"dataframe": batch})
 
 
-def _audit_row(run_id, checked_at, table, batch_rows, r, personal: set[str], batch_run_ids: list[str]) -> dict:
+def _audit_row(run_id, checked_at, table, batch_rows, r, personal: set[str], batch_run_ids: list[str],
+               blocked_since_run: str | None) -> dict:
     config = r.expectation_config
     result = r.result or {}
     kwargs = {k: v for k, v in config.kwargs.items() if k != "batch_id"}
@@ -323,6 +376,8 @@ def _audit_row(run_id, checked_at, table, batch_rows, r, personal: set[str], bat
         details["unexpected_examples"] = examples
     if r.exception_info and r.exception_info.get("raised_exception"):
         details["exception"] = r.exception_info.get("exception_message")
+    if blocked_since_run and not r.success and config.meta["blocking"]:
+        details["blocked_since_run"] = blocked_since_run  # still failing since that run
     observed = result.get("observed_value")
     return {
         "run_id": run_id,

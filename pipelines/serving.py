@@ -13,14 +13,11 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-
-def serving_path(warehouse: Path) -> Path:
-    """The file readers open for the warehouse a run publishes: today the warehouse file itself."""
-    return Path(warehouse)
+from pipelines.lifecycle import serving_path
 
 
 class WarehouseUnavailable(RuntimeError):
-    """The file is missing, or a writer holds it (a run started from the Dagster UI writes in place)."""
+    """The serving file is missing (no run has published yet) or cannot be opened."""
 
 
 @contextmanager

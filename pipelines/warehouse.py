@@ -29,7 +29,7 @@ create table if not exists audit.runs (
     run_id varchar primary key,
     started_at timestamp,
     finished_at timestamp,
-    status varchar,            -- running, succeeded, failed
+    status varchar,            -- running, succeeded, unchanged (nothing new), failed, killed
     landing varchar,
     as_of timestamp,
     files_seen integer,

@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import date
 from pathlib import Path
 
 import dagster as dg
 import duckdb
 import pytest
 
-from assets.ingestion import ingestion_assets
-from pipelines.automation import export_date_range, range_tags
-from pipelines.landing import discover
-from pipelines.resources import Landing, Warehouse
+from assets.ingestion.assets import ingestion_assets
+from assets.resources import Landing, WarehouseRun
 
 TEST_KEY = "test-key-for-parwatch-" + "x" * 20
 
@@ -22,14 +19,13 @@ def pii_key_env(monkeypatch):
     monkeypatch.setenv("PARWATCH_PII_KEY", TEST_KEY)
 
 
+def warehouse_run(landing: Path, warehouse: Path) -> WarehouseRun:
+    return WarehouseRun(path=str(warehouse), landing=Landing(path=str(landing)))
+
+
 def ingest(landing: Path, warehouse: Path) -> dg.ExecuteInProcessResult:
-    """Materialise the ingestion assets over the landing folder's export dates, in one run."""
-    span = export_date_range(discover(landing)) or (date(2025, 1, 1),) * 2
-    return dg.materialize(
-        ingestion_assets,
-        resources={"landing": Landing(path=str(landing)), "warehouse": Warehouse(path=str(warehouse))},
-        tags=range_tags(*span),
-    )
+    """Materialise the ingestion assets over what the landing folder holds new, in one run."""
+    return dg.materialize(ingestion_assets, resources={"warehouse_run": warehouse_run(landing, warehouse)})
 
 
 def query(warehouse: Path, sql: str, params: list | None = None) -> list[tuple]:

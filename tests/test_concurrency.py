@@ -3,8 +3,9 @@
 What DuckDB does on its own: one process may open a file for writing, and only if no other process
 has it open, even read-only ("Could not set lock on file ... Conflicting lock is held"). A reader's
 read-only connection would therefore make the run fail, and a reader could look at the file between
-two steps of a run. `parwatch run` writes a working copy and renames it over the warehouse at the
-end (pipelines/run.py), so neither happens; these tests prove it with real processes.
+two steps of a run. Readers open the serving file instead (pipelines.lifecycle.serving_path), which
+a run replaces by one rename once its marts are built; the run writes its own file in place. So
+neither happens; these tests prove it with real processes.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from conftest import TEST_KEY
 from warehouse_compare import RunProcess, differences, snapshot
 
 from pipelines.generator import generate
+from pipelines.lifecycle import publish, serving_path
 from pipelines.warehouse import create_tables
 
 # An analyst's process: `hold` keeps one read-only connection for the whole run and queries it;
@@ -70,6 +72,7 @@ def test_two_runs_started_together_one_refuses_and_the_other_builds_the_clean_wa
     refused = runs[codes.index(2)].output()
     assert f"{warehouse} is being written by parwatch run pid {runs[codes.index(0)].process.pid}" in refused
     assert differences(snapshot(warehouse), snapshot(clean)) == []
+    assert differences(snapshot(serving_path(warehouse)), snapshot(serving_path(clean))) == []
 
 
 def _reader(mode: str, warehouse: Path, stop: Path) -> subprocess.Popen:
@@ -85,9 +88,11 @@ def _looks(reader: subprocess.Popen, first: str) -> list:
 def test_readers_never_fail_the_run_and_see_the_old_or_the_new_warehouse_whole(sample, tmp_path):
     landing, clean = sample
     warehouse, stop = tmp_path / "warehouse.duckdb", tmp_path / "stop"
-    with duckdb.connect(str(warehouse)) as con:  # the state before the run: empty raw and audit tables
+    with duckdb.connect(str(warehouse)) as con:  # the state before the run: empty tables, published
         create_tables(con)
-    holder, poller = _reader("hold", warehouse, stop), _reader("poll", warehouse, stop)
+        publish(con, warehouse, "an-earlier-run")
+    serving = serving_path(warehouse)
+    holder, poller = _reader("hold", serving, stop), _reader("poll", serving, stop)
     firsts = [holder.stdout.readline(), poller.stdout.readline()]  # both have the file open
     run = RunProcess(landing, warehouse, TEST_KEY)
     code = run.wait()
@@ -102,3 +107,4 @@ def test_readers_never_fail_the_run_and_see_the_old_or_the_new_warehouse_whole(s
     assert new[0] > 0 and new[1] > 0, new
     assert all(state in (old, new) for state in polled), [s for s in polled if s not in (old, new)][:3]
     assert differences(snapshot(warehouse), snapshot(clean)) == []
+    assert differences(snapshot(serving), snapshot(serving_path(clean))) == []

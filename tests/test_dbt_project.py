@@ -13,7 +13,7 @@ import dagster as dg
 import duckdb
 import pytest
 
-from pipelines.resources import Warehouse
+from assets.resources import Landing, WarehouseRun
 
 REPO = Path(__file__).resolve().parent.parent
 DBT_PROJECT = REPO / "dbt_project"
@@ -37,12 +37,12 @@ def run_dbt(*args: str, warehouse: Path) -> subprocess.CompletedProcess:
 @pytest.fixture(scope="module")
 def built_by_dagster(tmp_path_factory) -> tuple[Path, dg.ExecuteInProcessResult]:
     """The Dagster dbt assets materialised on a warehouse without even the raw tables."""
-    from assets.marts import dbt_resource, parwatch_dbt_assets
+    from assets.dbt.assets import dbt_resource, parwatch_dbt_assets
 
     warehouse = tmp_path_factory.mktemp("dbt_project") / "warehouse.duckdb"
     result = dg.materialize(
         [parwatch_dbt_assets],
-        resources={"dbt": dbt_resource, "warehouse": Warehouse(path=str(warehouse))},
+        resources={"dbt": dbt_resource, "warehouse_run": WarehouseRun(path=str(warehouse), landing=Landing(path=str(warehouse.parent)))},
         run_config={"ops": {parwatch_dbt_assets.op.name: {"config": {"as_of": "2025-03-15 12:00"}}}},
     )
     return warehouse, result
@@ -95,7 +95,7 @@ def test_dbt_unit_tests_pass(built_by_dagster):
 
 
 def test_dagster_assets_sit_downstream_of_ingestion():
-    from assets.marts import parwatch_dbt_assets
+    from assets.dbt.assets import parwatch_dbt_assets
 
     upstream = set().union(*parwatch_dbt_assets.asset_deps.values()) - set(parwatch_dbt_assets.keys)
     assert upstream == {dg.AssetKey(["raw", name]) for name in ("hoso", "tientrinh", "buuchinh", "thanhtoan", "danhmuc")}

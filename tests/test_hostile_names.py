@@ -8,9 +8,9 @@ import unicodedata
 from pathlib import Path
 
 import pytest
-
-from assets.marts import normalise_as_of
 from conftest import ingest, query, write
+
+from pipelines.as_of import normalise_as_of
 from pipelines.cli import main
 
 HEADER = "MaHoSo,MaTTHC,MaDonVi,KenhThucHien,NgayTiepNhan,NgayHenTra,TrangThaiHoSoId"

@@ -11,9 +11,9 @@ import great_expectations as gx
 import pandas as pd
 import pytest
 
-from assets.checks import build_quality_checks, quality_checks
+from assets.ingestion.checks import build_quality_checks, quality_checks
+from assets.resources import Landing, WarehouseRun
 from pipelines import quality
-from pipelines.resources import Warehouse
 from pipelines.schemas import SOURCES, VOCABULARIES
 from pipelines.warehouse import create_tables
 
@@ -234,9 +234,9 @@ def test_dagster_check_runs_on_the_runs_rows_and_blocks_downstream(tmp_path, fee
     path = tmp_path / "warehouse.duckdb"
 
     @dg.asset(key=["raw", "hoso"])
-    def raw_hoso(context: dg.AssetExecutionContext, warehouse: Warehouse) -> None:
-        with warehouse.connect() as con:
-            load(con, "hoso", [{**CLEAN["hoso"], "fee_vnd": fee}], run_id=context.run_id)
+    def raw_hoso(context: dg.AssetExecutionContext, warehouse_run: WarehouseRun) -> None:
+        with warehouse_run.connect() as con:
+            load(con, "hoso", [{**CLEAN["hoso"], "fee_vnd": fee}], run_id=context.run.run_id)
 
     @dg.asset(deps=[raw_hoso])
     def downstream() -> None:
@@ -244,7 +244,7 @@ def test_dagster_check_runs_on_the_runs_rows_and_blocks_downstream(tmp_path, fee
 
     result = dg.materialize(
         [raw_hoso, downstream, *build_quality_checks({"hoso": dg.AssetKey(["raw", "hoso"])})],
-        resources={"warehouse": Warehouse(path=str(path))},
+        resources={"warehouse_run": WarehouseRun(path=str(path), landing=Landing(path=str(tmp_path)))},
         raise_on_error=False,
     )
     [evaluation] = result.get_asset_check_evaluations()
@@ -266,7 +266,7 @@ def test_an_earlier_runs_unvalidated_rows_are_validated_by_the_next_run(con):
     rows = audit(con, "hoso")  # recorded under the current run, naming the runs covered
     assert rows["expect_table_row_count_to_equal"][1] is True  # the manifest rows of both runs
     assert {tuple(json.loads(r[-1])["batch_run_ids"]) for r in rows.values()} == {("killed-run", RUN)}
-    assert quality.pending_runs(con, "hoso") == []
+    assert quality.pending_runs(con, "hoso") == ["killed-run", RUN]  # it failed: validated again next run
 
 
 def test_validated_rows_are_not_validated_again(con):
@@ -275,14 +275,6 @@ def test_validated_rows_are_not_validated_again(con):
     load(con, "hoso", [CLEAN["hoso"], CLEAN["hoso"]], run_id="run-0002", file="file-2")
     outcome = quality.validate_batch(con, "hoso", "run-0002")
     assert (outcome.rows_checked, outcome.batch_run_ids) == (2, ["run-0002"])
-
-
-def test_a_failed_batch_is_not_validated_again(con):
-    load(con, "hoso", [{**CLEAN["hoso"], "fee_vnd": -1}])
-    assert not quality.validate_batch(con, "hoso", RUN).passed
-    outcome = quality.validate_batch(con, "hoso", "run-0002")
-    assert (outcome.passed, outcome.rows_checked, outcome.batch_run_ids) == (True, 0, [])
-    assert list(audit(con, "hoso", "run-0002")) == ["batch_not_empty"]
 
 
 def test_row_local_expectations_are_map_expectations():
@@ -368,3 +360,24 @@ def test_sliced_validation_matches_gx_on_the_whole_batch(con, tmp_path, monkeypa
     for name in ("expect_column_values_to_be_between(_duplicate_key)",
                  "expect_column_values_to_be_unique(dossier_code)"):
         assert got[name][2] == 5 * 2  # five pairs of rows 2,500 apart, in different slices
+
+
+def test_a_failed_batch_keeps_blocking_until_its_rows_are_quarantined(con):
+    load(con, "hoso", [{**CLEAN["hoso"], "fee_vnd": -1}])
+    first = quality.validate_batch(con, "hoso", RUN)
+    assert not first.passed and first.blocked_since_run is None
+    load(con, "hoso", [CLEAN["hoso"]], run_id="run-0002", file="file-2")  # a later, clean night
+    again = quality.validate_batch(con, "hoso", "run-0002")
+    assert (again.passed, again.batch_run_ids, again.blocked_since_run) == (False, [RUN, "run-0002"], RUN)
+    failed = {name: json.loads(row[-1]) for name, row in audit(con, "hoso", "run-0002").items() if not row[1]}
+    assert {name: details.get("blocked_since_run") for name, details in failed.items()} == {
+        "expect_column_values_to_be_between(fee_vnd)": RUN}
+
+    assert quality.quarantine_rows(con, "hoso", "fee_vnd < 0", "negative fee: quarantined by an engineer") == 1
+    assert con.execute("select row_number, reason, raw_record ->> 'fee_vnd' from audit.quarantine").fetchall() == [
+        (1, "negative fee: quarantined by an engineer", "-1")]
+    assert con.execute("select rows_loaded, rows_quarantined from audit.file_manifest where run_id = ?",
+                       [RUN]).fetchall() == [(0, 1)]
+    fixed = quality.validate_batch(con, "hoso", "run-0003")
+    assert (fixed.passed, fixed.batch_run_ids, fixed.rows_checked) == (True, [RUN, "run-0002"], 1)
+    assert quality.pending_runs(con, "hoso") == []

@@ -6,11 +6,10 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
-
 from conftest import query
+
 from pipelines.cli import main
 from pipelines.generator import generate
-from pipelines.landing import export_date_of
 from pipelines.run import run_pipeline
 
 MARTS = ("fct_dossiers", "mart_dossier_progress", "mart_online_payment", "mart_online_service",
@@ -43,7 +42,7 @@ def test_every_file_is_loaded_refused_or_skipped_as_the_generator_intended(provi
     assert sorted(p for p, s in files.items() if s == "refused") == sorted(sample.refused_files)
     assert sorted(p for p, s in files.items() if s == "skipped_duplicate") == sorted(sample.duplicate_files)
     shapes = {p.rsplit(".", 1)[-1] for p, s in files.items() if s == "loaded"}
-    assert shapes == {"csv", "xlsx", "json", "ndjson"}
+    assert shapes == {"csv", "xlsx", "xls", "json", "ndjson"}
 
 
 def test_nothing_is_lost_and_only_the_bad_rows_are_quarantined(province):
@@ -79,8 +78,8 @@ def test_a_second_run_changes_nothing(province, capsys):
     assert main(["run", "--landing", str(root / "landing"), "--warehouse", str(root / "wh.duckdb")]) == 0
     assert query(root / "wh.duckdb", fingerprint) == before
     printed = capsys.readouterr().out
-    assert "marts built" in printed and "files   loaded 0, refused 0" in printed
-    # nothing new: the run spans one export date, not the whole history's partitions
-    latest = max(d for p in (root / "landing").rglob("*") if (d := export_date_of(p.name)))
-    assert f"0 new; export dates {latest} .. {latest}" in printed
+    assert "marts unchanged (nothing new)" in printed and "files   loaded 0, refused 0" in printed
+    # nothing new: the plan is empty, and the marts and the serving file stay as they were
+    files = sum(1 for p in (root / "landing").rglob("*") if p.is_file())
+    assert f"{files} files, 0 new" in printed
     assert "đúng hạn (on time)" in printed

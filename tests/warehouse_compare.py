@@ -5,7 +5,8 @@ child with it, as a machine or container dying would) and times its progress lin
 kill it at a chosen moment of a chosen phase. `snapshot` is the content of a warehouse, minus what
 differs from run to run, so two warehouses compare equal.
 
-Compared: every table of raw and marts, audit.file_manifest and audit.quarantine, sorted, without
+Compared (in the writer's file or in the serving file readers open): every table of raw and marts,
+audit.file_manifest and audit.quarantine, sorted, without
 run ids and load/check times; and the list of every relation in the file, so a relation a killed
 run left behind (a `__dbt_tmp`, a `__dbt_backup`) counts as a difference. Doubles are rounded:
 DuckDB's parallel sums may differ in the last bit from one run to the next.
@@ -28,10 +29,10 @@ import duckdb
 REPO = Path(__file__).resolve().parent.parent
 # Where each phase of a run starts, as seen in its progress lines (old and new console formats).
 PHASE_ANCHORS = {
-    "loading": r"^Landing .* files",  # the writer lock is held, the job starts with the ingestion
+    "loading": r"\bLanding .* files",  # the writer lock is held and the run planned: ingestion starts
     "checks": r"_gx_(buuchinh|hoso|thanhtoan|tientrinh)\b.*(STEP_START|started)",
     "dbt": r"parwatch_dbt_assets\b.*(STEP_START|started)",
-    "publish": r"parwatch_dbt_assets\b.*(STEP_SUCCESS|finished)",  # summary, audit.runs, publishing
+    "publish": r"parwatch_dbt_assets\b.*(STEP_SUCCESS|finished)",  # audit.runs, the serving file
 }
 
 

@@ -1,7 +1,8 @@
 """Dagster asset checks: one blocking Great Expectations check per raw table (pipelines.quality).
 
-A check validates every row of raw.<table> no completed check has covered yet: its run's rows and
-those of earlier runs killed before their checks (pipelines.quality). It writes audit.check_results,
+A check validates every row of raw.<table> no passing check has covered yet: its run's rows, those
+of earlier runs killed before their checks, and those of a batch that failed a blocking expectation
+and has not been fixed or quarantined since (pipelines.quality). It writes audit.check_results,
 hence the writer pool.
 """
 
@@ -9,10 +10,9 @@ from collections.abc import Mapping
 
 import dagster as dg
 
+from assets.resources import WRITER_POOL, WarehouseRun
 from pipelines.quality import load_suite, validate_batch
-from pipelines.resources import WRITER_POOL, Warehouse
 from pipelines.schemas import SOURCES
-
 
 
 def build_quality_checks(
@@ -34,14 +34,15 @@ def _quality_check(table: str, asset_key: dg.AssetKey) -> dg.AssetChecksDefiniti
         name=f"gx_{table}",
         description=(
             f"Great Expectations suite expectations/{table}.json on the rows of raw.{table} not validated yet "
-            "(this run's, and any earlier run's whose check never completed): "
+            "(this run's, any earlier run's whose check never completed, and a failed batch until it is fixed "
+            "or quarantined): "
             f"{len(suite.expectations)} expectations, {blocking} blocking."
         ),
         blocking=True,
         pool=WRITER_POOL,
     )
-    def _check(context: dg.AssetCheckExecutionContext, warehouse: Warehouse) -> dg.AssetCheckResult:
-        with warehouse.connect() as con:
+    def _check(context: dg.AssetCheckExecutionContext, warehouse_run: WarehouseRun) -> dg.AssetCheckResult:
+        with warehouse_run.connect() as con:
             outcome = validate_batch(con, table, context.run.run_id)
         for warning in outcome.warnings:
             context.log.warning(f"raw.{table}: {warning}")
@@ -51,6 +52,7 @@ def _quality_check(table: str, asset_key: dg.AssetKey) -> dg.AssetChecksDefiniti
             metadata={
                 "rows_checked": outcome.rows_checked,
                 "batch_run_ids": dg.MetadataValue.json(outcome.batch_run_ids),
+                "blocked_since_run": outcome.blocked_since_run or "",
                 "failures": dg.MetadataValue.json(outcome.failures),
                 "warnings": dg.MetadataValue.json(outcome.warnings),
                 "suite": f"expectations/{table}.json",

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import logging
 import time
-from typing import Callable, TextIO
+from collections.abc import Callable
+from typing import TextIO
 
 import dagster as dg
 from dagster._core.log_manager import LOG_RECORD_METADATA_ATTR

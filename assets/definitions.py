@@ -1,5 +1,6 @@
-"""The Dagster code location: ingestion assets, their quality checks, the dbt marts, the job,
-the schedule and the sensor. `dagster dev -w workspace.yaml` and `parwatch run` load the same thing.
+"""The Dagster code location: ingestion assets, their quality checks, the dbt marts, the publish
+asset, the job, the schedule and the sensor. `dagster dev -w workspace.yaml` and `parwatch run`
+load the same thing.
 
 Paths come from the environment for the UI (PARWATCH_LANDING, PARWATCH_WAREHOUSE, defaults under
 data/), and from the command line for `parwatch run`.
@@ -12,16 +13,18 @@ from pathlib import Path
 
 import dagster as dg
 
-from assets.checks import quality_checks
-from assets.ingestion import ingestion_assets
-from assets.marts import dbt_resource, parwatch_dbt_assets
-from pipelines.automation import build_landing_sensor, nightly_job, nightly_schedule
-from pipelines.resources import Landing, Warehouse
+from assets.automation.jobs import nightly_job
+from assets.automation.schedules import nightly_schedule
+from assets.automation.sensors import build_landing_sensor
+from assets.dbt.assets import dbt_resource, parwatch_dbt_assets
+from assets.ingestion.assets import ingestion_assets
+from assets.ingestion.checks import quality_checks
+from assets.publish import publish
+from assets.resources import Landing, WarehouseRun
 
 REPO = Path(__file__).resolve().parent.parent
 DEFAULT_LANDING = REPO / "data" / "landing"
 DEFAULT_WAREHOUSE = REPO / "data" / "warehouse.duckdb"
-DEMO_KEY_FILE = REPO / "data" / ".pii_key"
 
 
 def run_config(as_of: str | None) -> dict:
@@ -33,16 +36,15 @@ def build_definitions(landing: Path, warehouse: Path, demo_key_file: Path | None
                       console: dg.LoggerDefinition | None = None) -> dg.Definitions:
     """The code location over one landing folder and warehouse; `console` replaces Dagster's
     console logger (the CLI's progress lines)."""
+    landing_resource = Landing(path=str(landing), pii_key_file=str(demo_key_file) if demo_key_file else None)
     return dg.Definitions(
-        assets=[*ingestion_assets, parwatch_dbt_assets],
+        assets=[*ingestion_assets, parwatch_dbt_assets, publish],
         asset_checks=quality_checks,
         jobs=[nightly_job],
         schedules=[nightly_schedule],
         sensors=[build_landing_sensor(str(landing))],
         resources={
-            "landing": Landing(path=str(landing),
-                               pii_key_file=str(demo_key_file) if demo_key_file else None),
-            "warehouse": Warehouse(path=str(warehouse)),
+            "warehouse_run": WarehouseRun(path=str(warehouse), landing=landing_resource),
             "dbt": dbt_resource,
         },
         loggers={"console": console} if console else None,

@@ -1,0 +1,78 @@
+"""The dbt project as Dagster assets, downstream of the ingestion assets; dbt tests are asset checks.
+
+The manifest is prepared the way dagster-dbt recommends: `dagster dev` re-parses the project at
+start-up (`prepare_if_dev`); a deployment prepares it once at build time with
+`dagster-dbt project prepare-and-package --file assets/dbt/assets.py` (the `dbt-manifest` make
+target). A checkout that skipped that step is parsed once on import rather than failing.
+"""
+
+import hashlib
+import json
+import shutil
+import sys
+from pathlib import Path
+
+import dagster as dg
+from dagster_dbt import DbtCliResource, DbtProject, dbt_assets
+
+from assets.dbt.translator import ParwatchTranslator
+from assets.resources import WRITER_POOL, WarehouseRun
+from pipelines import lifecycle
+from pipelines.as_of import normalise_as_of
+
+DBT_PROJECT_DIR = Path(__file__).resolve().parent.parent.parent / "dbt_project"
+# the dbt next to this interpreter: the virtualenv's bin/ need not be on PATH
+DBT_EXECUTABLE = Path(sys.executable).parent / "dbt"
+
+dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
+dbt_resource = DbtCliResource(
+    project_dir=dbt_project, dbt_executable=str(DBT_EXECUTABLE) if DBT_EXECUTABLE.exists() else "dbt"
+)
+dbt_project.prepare_if_dev()
+if not dbt_project.manifest_path.exists():
+    dbt_resource.cli(["parse", "--quiet"], target_path=dbt_project.target_path).wait()
+
+
+# The dbt project's own files: what a build reads besides the warehouse (not its build output).
+PROJECT_SOURCES = ("dbt_project.yml", "profiles.yml", "packages.yml", "models", "macros", "tests", "seeds",
+                   "snapshots", "analyses")
+
+
+def marts_fingerprint(project_dir: Path) -> str:
+    """A digest of the dbt project's files: a build with the same fingerprint, as_of and raw rows
+    gives the same marts (read from the files, so a stale manifest cannot hide a change)."""
+    digest = hashlib.sha256()
+    for name in PROJECT_SOURCES:
+        root = project_dir / name
+        for path in sorted([root] if root.is_file() else root.rglob("*") if root.is_dir() else []):
+            if path.is_file():
+                digest.update(f"{path.relative_to(project_dir)}\0".encode() + path.read_bytes() + b"\0")
+    return digest.hexdigest()
+
+
+MARTS_FINGERPRINT = marts_fingerprint(DBT_PROJECT_DIR)
+
+
+class MartsConfig(dg.Config):
+    as_of: str | None = None  # 'YYYY-MM-DD HH:MM[:SS]' local time; None: end of the latest export date
+
+
+@dbt_assets(
+    manifest=dbt_project.manifest_path,
+    project=dbt_project,
+    dagster_dbt_translator=ParwatchTranslator(),
+    pool=WRITER_POOL,
+)
+def parwatch_dbt_assets(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse_run: WarehouseRun,
+                        config: MartsConfig):
+    as_of = normalise_as_of(config.as_of)
+    with warehouse_run.connect() as con:  # closed before dbt opens the file: DuckDB has one writer
+        lifecycle.record_as_of(con, warehouse_run.run_id, as_of)
+    if warehouse_run.marts_current(as_of, MARTS_FINGERPRINT):
+        context.log.info("nothing new since the last published run: the published marts stand")
+        return
+    dbt_vars = {"warehouse": warehouse_run.path, **({"as_of": as_of} if as_of else {})}
+    build = dbt.cli(["build", "--exclude-resource-type", "unit_test", "--vars", json.dumps(dbt_vars)],
+                    context=context)
+    yield from build.stream()
+    shutil.rmtree(build.target_path, ignore_errors=True)  # one folder per build would pile up nightly
