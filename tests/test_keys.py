@@ -11,8 +11,8 @@ import warnings
 from pathlib import Path
 
 import pytest
-
 from conftest import write
+
 from pipelines.cli import main
 from pipelines.keys import ENV_VAR, MIN_KEY_LENGTH, MissingKey, pii_key
 

@@ -12,10 +12,10 @@ from pathlib import Path
 
 import duckdb
 import pytest
+from test_dbt_project import run_dbt
 
 from pipelines.schemas import SOURCES
 from pipelines.warehouse import create_tables
-from test_dbt_project import run_dbt
 
 AS_OF = "2025-03-15 12:00:00"
 

@@ -15,8 +15,8 @@ from datetime import datetime
 from pathlib import Path
 
 import pytest
-
 from conftest import TEST_KEY, query, write
+
 from pipelines.run import run_pipeline
 
 AS_OF = "2025-04-10 12:00:00"  # Thursday

@@ -8,8 +8,8 @@ from datetime import date
 
 import duckdb
 import pytest
-
 from conftest import TEST_KEY
+
 from pipelines.generator import generate
 from pipelines.run import run_pipeline
 

@@ -6,8 +6,8 @@ from __future__ import annotations
 import json
 
 import pytest
-
 from conftest import TEST_KEY, ingest, query, write
+
 from pipelines import readers
 
 COLUMNS = ["MaHoSo", "MaTTHC", "MaDonVi", "NgayTiepNhan", "NgayHenTra", "TrangThaiHoSoId", "DiaChiChuHoSo",
