@@ -522,7 +522,9 @@ def _read_json(path: Path, source: Source, chunk_rows: int) -> Iterator[pl.DataF
         raise FileRefused("not a table: a JSON file must hold an array of objects or one object per line")
     if frame.width == 0:
         raise FileRefused("not a table: a JSON array of objects without any field")
-    frame = _flatten_nested(frame, source)
+    # polars orders the fields of objects with differing keys differently from one process to the
+    # next: a fixed order keeps the extra columns, their JSON in raw and so the record hashes stable
+    frame = _flatten_nested(frame.select(sorted(frame.columns)), source)
     frame = frame.select(_as_text(frame, c) for c in frame.columns).with_columns(
         pl.int_range(1, frame.height + 1, dtype=pl.Int32).alias(ROW_NUMBER)
     )

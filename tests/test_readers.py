@@ -195,3 +195,20 @@ def test_csv_with_header_only_is_an_empty_table(tmp_path):
     path.write_text("STT,MaHoSo,NgayTiepNhan\n", encoding="utf-8")
     frame = read_all(path)
     assert frame.height == 0 and frame.columns == ["MaHoSo", "NgayTiepNhan", "_row_number"]
+
+
+def test_json_records_with_differing_keys_read_in_the_same_column_order_in_every_process(tmp_path):
+    """polars orders the fields of objects with differing keys anew in each process; the reader
+    must not, or a re-run reports other extra columns and hashes other records."""
+    import subprocess
+    import sys
+
+    records = [{"MaHoSo": f"H26-240315-{i:04d}", "NgayTiepNhan": "15/03/2024",
+                **{f"Them{k}": "x" for k in range(36)}, f"Khac{i % 5}": [{"Gia": i}]} for i in range(40)]
+    path = tmp_path / "hoso_20240315.json"
+    path.write_text(json.dumps({"data": records}), encoding="utf-8")
+    script = ("import sys; from pathlib import Path; from pipelines.readers import read_records; "
+              "from pipelines.schemas import HOSO; print(next(read_records(Path(sys.argv[1]), HOSO)).columns)")
+    orders = {subprocess.run([sys.executable, "-c", script, str(path)], capture_output=True, text=True,
+                             check=True, cwd=Path(__file__).resolve().parent.parent).stdout for _ in range(4)}
+    assert len(orders) == 1, orders
