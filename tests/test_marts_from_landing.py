@@ -363,7 +363,8 @@ def test_late_dossiers_at_as_of(warehouse):
         from marts.mart_late_dossiers order by dossier_code""")
     late = [  # days_late and the dates as in FACTS
         (CARRIED, "2024-12-23 09:00", f"2024-12-30 {EOD}", "2025-02-12 10:00", 10, "resolved", 26, False),
-        (APOLOGY, "2025-02-10 09:00", f"2025-02-20 {EOD}", "2025-02-19 10:00", 10, "resolved", 0, True),
+        # first exported after its apology of Mon 17/2: late from the apology to Wed 19/2
+        (APOLOGY, "2025-02-10 09:00", f"2025-02-20 {EOD}", "2025-02-19 10:00", 10, "resolved", 2, True),
         (LATE, "2025-03-10 09:00", f"2025-03-18 {EOD}", "2025-03-19 00:00", 10, "resolved", 1, False),
         (OVERDUE, "2025-03-26 09:00", f"2025-04-02 {EOD}", None, 4, "pending", 5, False),
     ]
