@@ -63,7 +63,8 @@ def test_dbt_parse(tmp_path):
             "a_dissolved_districts_pending_dossier_counts_under_its_successor_in_july",
             "a_dissolved_agency_reports_under_its_first_living_successor",
             "half_day_and_hour_deadlines_over_a_weekend_and_tet", "every_supplementation_pause_is_deducted",
-            "progress_766_supplementation_rules"} <= unit_tests
+            "progress_766_supplementation_rules",
+            "a_reappointed_dossier_is_late_from_the_appointment_it_missed"} <= unit_tests
     assert {exposure["label"] for exposure in manifest["exposures"].values()} >= {
         "Bảng điều hành CCHC tỉnh", "Báo cáo định kỳ Biểu 06", "Theo dõi thanh toán trực tuyến"}
 

@@ -182,7 +182,9 @@ def test_overdue_pending_days_late_to_as_of(warehouse):
     assert rows(warehouse, "select dossier_code, outcome, days_late from marts.mart_late_dossiers order by dossier_code") == [
         (f"{PROVINCE}-241220-0005", "pending", 44),
         (f"{PROVINCE}-250106-0003", "resolved", 0),
-        (f"{PROVINCE}-250106-0004", "resolved", 0),
+        # re-appointed after its apology of Thu 9/1, no version exported before it: late from the
+        # apology (it had missed its appointment by then) to Wed 15/1
+        (f"{PROVINCE}-250106-0004", "resolved", 4),
         (f"{PROVINCE}-250124-0009", "resolved", 2),
     ]
 

@@ -214,10 +214,11 @@ FACTS = {
     REFUSED: ("refused-intake", 3, 2, "not_received", None, "2025-02-04 09:00", None, None, None,
               None, None, None, False, PROVINCE),
     # legal 11, 12, 13, 14, 17 Feb -> 17/2; re-appointed to 20/2 after an apology (history only):
-    # late though it ended 19/2 before the new appointment, so 0 wd late (ended before due_at);
+    # late though it ended 19/2 before the new appointment; first exported after the apology of
+    # Mon 17/2 16:00, so late from the apology: 18, 19 Feb = 2 wd late;
     # the appointment 20/2 is 3 wd past the legal 17/2: a mismatch. processing 11-14, 17-19 = 7.
     APOLOGY: ("apology-reappointed", 10, 2, "resolved", "late", "2025-02-10 09:00", f"2025-02-20 {EOD}",
-              "2025-02-19 10:00", f"2025-02-17 {EOD}", True, 7, 0, True, PROVINCE),
+              "2025-02-19 10:00", f"2025-02-17 {EOD}", True, 7, 2, True, PROVINCE),
     # newest of two exports (status 2 on 17/2, status 10 on 28/2): legal 18-21, 24 Feb -> 24/2;
     # ended Fri 21/2: early; processing 18-21 = 4.
     OVERLAP: ("overlap-newest-wins", 10, 2, "resolved", "early", "2025-02-17 09:00", f"2025-02-24 {EOD}",
@@ -363,7 +364,8 @@ def test_late_dossiers_at_as_of(warehouse):
         from marts.mart_late_dossiers order by dossier_code""")
     late = [  # days_late and the dates as in FACTS
         (CARRIED, "2024-12-23 09:00", f"2024-12-30 {EOD}", "2025-02-12 10:00", 10, "resolved", 26, False),
-        (APOLOGY, "2025-02-10 09:00", f"2025-02-20 {EOD}", "2025-02-19 10:00", 10, "resolved", 0, True),
+        # first exported after its apology of Mon 17/2: late from the apology to Wed 19/2
+        (APOLOGY, "2025-02-10 09:00", f"2025-02-20 {EOD}", "2025-02-19 10:00", 10, "resolved", 2, True),
         (LATE, "2025-03-10 09:00", f"2025-03-18 {EOD}", "2025-03-19 00:00", 10, "resolved", 1, False),
         (OVERDUE, "2025-03-26 09:00", f"2025-04-02 {EOD}", None, 4, "pending", 5, False),
     ]

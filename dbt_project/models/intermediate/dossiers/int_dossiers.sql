@@ -8,6 +8,11 @@
 --     that saw that export sees the end). An end before the receipt is read as the receipt; an
 --     end at or after as_of is not known yet (pending).
 --   * supplement_requests: the export's count, or the requests known with their date if more.
+--   * missed_deadline_at, the deadline days_late counts from: deadline_at, except after an
+--     apology and re-appointment (late even when the new appointment is met) the deadline in force
+--     before it: that of the newest version exported before the first apology; when no version
+--     before it is known, the apology's own moment (an apology is only issued for a late dossier,
+--     so it had missed its appointment by then: a lower bound).
 with newest as (
     select * from {{ ref('int_dossier_versions') }}
     where recency = 1
@@ -37,6 +42,15 @@ pauses as (
         arg_max_null(supplemented_at, requested_at) as last_supplemented_at
     from {{ ref('int_dossier_pauses') }}
     group by dossier_code
+),
+
+before_apology as (
+    -- the appointment in force before the first apology: the newest version exported before it
+    select facts.dossier_code, versions.due_at
+    from facts
+    inner join {{ ref('int_dossier_versions') }} as versions using (dossier_code)
+    where {{ seen_at('versions.export_date', 'facts.apology_at') }}
+    qualify row_number() over (partition by facts.dossier_code order by versions.recency) = 1
 ),
 
 procedures as (
@@ -115,6 +129,12 @@ dossiers as (
         known.apology_at is not null as apology_issued,
         deadlines.legal_deadline_due_at,
         {{ deadline_at('known.due_at', 'deadlines.legal_deadline_due_at') }} as deadline_at,
+        case
+            when known.apology_at is null then {{ deadline_at('known.due_at', 'deadlines.legal_deadline_due_at') }}
+            when before_apology.dossier_code is not null
+                then {{ deadline_at('before_apology.due_at', 'deadlines.legal_deadline_due_at') }}
+            else known.apology_at
+        end as missed_deadline_at,
         deadlines.pause_working_days,
         known.result_delivery,
         known.fee_vnd,
@@ -134,6 +154,7 @@ dossiers as (
         known.as_of
     from known
     left join procedures using (dossier_code)
+    left join before_apology using (dossier_code)
     left join {{ ref('int_dossier_deadlines') }} as deadlines using (dossier_code)
     left join {{ ref('int_agencies') }} as agency using (agency_code)
 )
@@ -157,13 +178,13 @@ select
             dossiers.outcome = 'pending'
             and {{ is_past_due('dossiers.deadline_at', 'dossiers.as_of', 'dossiers.apology_issued') }}
         )
-            then greatest(coalesce(ended_day.working_day_seq, as_of_day.working_day_seq) - deadline_day.working_day_seq, 0)
+            then greatest(coalesce(ended_day.working_day_seq, as_of_day.working_day_seq) - missed_day.working_day_seq, 0)
         else 0
     end::integer as days_late
 from dossiers
 left join {{ ref('int_calendar') }} as received_day on received_day.calendar_date = dossiers.received_at::date
 left join {{ ref('int_calendar') }} as due_day on due_day.calendar_date = dossiers.due_at::date
 left join {{ ref('int_calendar') }} as legal_day on legal_day.calendar_date = dossiers.legal_deadline_due_at::date
-left join {{ ref('int_calendar') }} as deadline_day on deadline_day.calendar_date = dossiers.deadline_at::date
+left join {{ ref('int_calendar') }} as missed_day on missed_day.calendar_date = dossiers.missed_deadline_at::date
 left join {{ ref('int_calendar') }} as ended_day on ended_day.calendar_date = dossiers.ended_at::date
 left join {{ ref('int_calendar') }} as as_of_day on as_of_day.calendar_date = dossiers.as_of::date
