@@ -28,7 +28,11 @@ handed_to_post as (
     where
         steps.item_code is not null
         and {{ seen_at('steps.export_date', 'as_of.as_of') }}
-        and steps.item_code not in (select p.item_code from postal_pieces as p where p.item_code is not null)
+        and steps.item_code not in (
+            select postal_pieces.item_code
+            from postal_pieces
+            where postal_pieces.item_code is not null
+        )
 ),
 
 pieces as (
