@@ -10,6 +10,7 @@ check whether GX fixed execute_query, then drop or re-pin the patch (tests/test_
 The datasource reaches the warehouse through cursors of the caller's connection (duckdb-engine
 wraps each one), not by opening the file again: the run holds DuckDB's single writer, and a cursor
 shares its database instance. A cursor is a connection of its own, so it sees committed rows only.
+The engine keeps one cursor (StaticPool), so a temporary table made through it stays readable by GX.
 GX knows SQL dialects by name and has no DuckDB one; duckdb-engine's dialect is PostgreSQL's
 (it subclasses PGDialect_psycopg2) and DuckDB reads PostgreSQL's regex operators (`~`, `!~`) the same
 way, so the datasource's engine gets PostgreSQL's dialect module (without it, GX skips regexes).
@@ -21,6 +22,7 @@ import great_expectations as gx
 from duckdb_engine import ConnectionWrapper
 from great_expectations.execution_engine import SqlAlchemyExecutionEngine
 from sqlalchemy.dialects import postgresql
+from sqlalchemy.pool import StaticPool
 
 PATCHED_GX_VERSION = "1.24.1"
 
@@ -43,9 +45,10 @@ SqlAlchemyExecutionEngine.execute_query = _execute_query
 
 def add_duckdb_datasource(context, name: str, con):
     """A GX SQL datasource named `name` in `context`, over cursors of the DuckDB connection `con`.
-    Dispose of its engine (`datasource.get_engine().dispose()`) when done, to close the cursors."""
+    Dispose of its execution engine's engine when done, to close the cursor."""
     datasource = context.data_sources.add_sql(
-        name, connection_string="duckdb:///:memory:", kwargs={"creator": lambda: ConnectionWrapper(con.cursor())}
+        name, connection_string="duckdb:///:memory:",
+        kwargs={"creator": lambda: ConnectionWrapper(con.cursor()), "poolclass": StaticPool},
     )
     datasource.get_execution_engine().dialect_module = postgresql
     return datasource
