@@ -1,12 +1,13 @@
-"""What Great Expectations costs on a large batch, sliced and whole, against DuckDB doing the same checks.
+"""What Great Expectations costs on a large batch, in DuckDB and through pandas, against DuckDB doing the same checks.
 
 Builds a raw.hoso-shaped batch of N synthetic rows (default 3,000,000: a province-year of dossier
 versions) in a temporary DuckDB file, then runs each step in a fresh process (so each peak RSS is
 its own) and prints wall and CPU time, each as a ratio to the DuckDB baseline, and peak RSS:
   baseline  the hoso suite's row-level expectations as one SQL aggregate over the same enriched batch
+  sql       pipelines.quality.validate_batch as a run calls it: GX's SQL datasource, metrics in DuckDB
   whole     pipelines.quality.validate_batch with one slice (the batch as one pandas frame)
-  sliced    pipelines.quality.validate_batch with its default slices (SLICE_ROWS)
-Both validate_batch steps run the full suite and write their audit rows, as in a run.
+  sliced    pipelines.quality.validate_batch through pandas in slices of SLICE_ROWS
+Every validate_batch step runs the full suite and writes its audit rows, as in a run.
 
     python benchmarks/gx_cost.py [--rows 3000000]
 """
@@ -29,6 +30,7 @@ from pipelines import quality  # noqa: E402
 from pipelines.warehouse import create_tables  # noqa: E402
 
 RUN_ID = "benchmark"
+STEPS = ("baseline", "sql", "whole", "sliced")
 
 SYNTHETIC_HOSO = """
 insert into raw.hoso (dossier_code, procedure_code, agency_code, submitted_at, received_at, due_at,
@@ -41,7 +43,7 @@ select
     agency, received_at - interval 1 hour, received_at, received_at + interval 10 day,
     case when status >= 7 then received_at + to_days((h % 12)::integer) end,
     case when status = 10 then received_at + to_days((h % 12 + 1)::integer) end,
-    status, 1 + h % 3, 1 + (h // 3) % 3, (h // 9) % 3, (h % 5) * 10000, (h // 45) % 2,
+    status, 1 + h % 3, ['desk', 'post', 'electronic'][(1 + (h // 3) % 3)::bigint], (h // 9) % 3, (h % 5) * 10000, (h // 45) % 2,
     sha256(i::varchar), 'file-' || (i % 3), i, ?
 from (
     select i, hash(i) as h,
@@ -78,10 +80,23 @@ def sql_condition(expectation) -> str:
     else:
         raise ValueError(f"no SQL translation for {kind}")
     condition = getattr(expectation, "row_condition", None)
-    if condition is not None:  # the suite's pandas filter, e.g. "status not in [1, 3]"
-        rows = re.sub(r"\[(.*?)\]", r"(\1)", condition.pass_through_filter)  # pandas list -> SQL
-        bad = f"({rows}) and ({bad})"
+    if condition is not None:
+        bad = f"({sql_row_condition(condition.dict())}) and ({bad})"
     return f"count_if(coalesce({bad}, false))"
+
+
+def sql_row_condition(condition: dict) -> str:
+    """A GX row condition (the kinds the suites use) as SQL."""
+    kind = condition["type"]
+    if kind in ("and", "or"):
+        return f" {kind} ".join(f"({sql_row_condition(c)})" for c in condition["conditions"])
+    column = f'"{condition["column"]["name"]}"'
+    if kind == "nullity":
+        return f"{column} is {'' if condition['is_null'] else 'not '}null"
+    if kind == "comparison" and condition["operator"] in ("IN", "NOT_IN"):
+        values = ", ".join(map(repr, condition["parameter"]))
+        return f"{column} {condition['operator'].replace('_', ' ').lower()} ({values})"
+    raise ValueError(f"no SQL translation for row condition {condition}")
 
 
 def row_expectations(suite) -> list:
@@ -128,7 +143,8 @@ def run_step(step: str, path: Path, rows: int) -> dict:
             counts = list(con.execute(baseline_sql(suite), {"runs": [RUN_ID]}).fetchall()[0][1:])
             outcome = None
         else:
-            outcome = quality.validate_batch(con, "hoso", RUN_ID, **({"slice_rows": rows} if step == "whole" else {}))
+            slice_rows = {"sql": None, "whole": rows, "sliced": quality.SLICE_ROWS}[step]
+            outcome = quality.validate_batch(con, "hoso", RUN_ID, slice_rows=slice_rows)
         wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
         if outcome is not None:
             found = dict(con.execute(
@@ -145,7 +161,7 @@ def run_step(step: str, path: Path, rows: int) -> dict:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=3_000_000)
-    parser.add_argument("--step", choices=("baseline", "whole", "sliced"), help=argparse.SUPPRESS)
+    parser.add_argument("--step", choices=STEPS, help=argparse.SUPPRESS)
     parser.add_argument("--db", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.step:
@@ -156,7 +172,7 @@ def main() -> None:
         path = Path(tmp) / "gx_cost.duckdb"
         seconds = build(path, args.rows)
         steps = {}
-        for step in ("baseline", "whole", "sliced"):
+        for step in STEPS:
             command = [sys.executable, __file__, "--rows", str(args.rows), "--step", step, "--db", str(path)]
             output = subprocess.run(command, capture_output=True, text=True, check=True).stdout
             steps[step] = json.loads(output.strip().splitlines()[-1])
@@ -172,8 +188,13 @@ def main() -> None:
         print(f"{step:<10}{s['wall']:>8.1f}{s['wall'] / base['wall']:>8.1f}{s['cpu']:>8.1f}"
               f"{s['cpu'] / base['cpu']:>8.1f}{s['rss']:>14.0f}{s['rss'] / base['rss']:>8.1f}{s['rss_start']:>10.0f}")
     agree = all(s["counts"] == base["counts"] for s in steps.values())
-    print(f"unexpected counts, GX (whole, sliced) and DuckDB {'agree' if agree else 'DISAGREE'}: {base['counts']}")
-    print(f"validate_batch sliced: {steps['sliced']['outcome']}")
+    print(f"unexpected counts, GX (sql, whole, sliced) and DuckDB {'agree' if agree else 'DISAGREE'}: "
+          f"{base['counts']}")
+    sql, sliced = steps["sql"], steps["sliced"]
+    print(f"sql against sliced: wall x{sql['wall'] / sliced['wall']:.2f}, CPU x{sql['cpu'] / sliced['cpu']:.2f}, "
+          f"peak RSS x{sql['rss'] / sliced['rss']:.2f}")
+    for step in ("sql", "sliced"):
+        print(f"validate_batch {step}: {steps[step]['outcome']}")
 
 
 if __name__ == "__main__":

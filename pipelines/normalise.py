@@ -211,7 +211,7 @@ class _ChunkNormaliser:
             *([pl.col(RAGGED)] if ragged else []),
             *(clean_expr(pl.col(o).cast(pl.String)).alias(_text(name))
               for name, o in self.header_map.columns.items()),
-            *(pl.lit(None, dtype=pl.String).alias(_text(c.name)) for c in self.source.columns
+            *(self._within(c).alias(_text(c.name)) for c in self.source.columns
               if c.name not in self.header_map.columns),
             clean_expr(group.cast(pl.String)).alias(GROUP),
         )
@@ -242,6 +242,14 @@ class _ChunkNormaliser:
         return NormalisedChunk(rows=rows, quarantine=quarantine, rows_read=chunk.height,
                                warnings=self._warnings(frame.filter(~bad)))
 
+    def _within(self, column: Column) -> pl.Expr:
+        """The text of a column without its own header: the part of another column's text its
+        `within` declares (the item code in a step's words), else nothing."""
+        if column.within not in self.header_map.columns:
+            return pl.lit(None, dtype=pl.String)
+        text = clean_expr(pl.col(self.header_map.columns[column.within]).cast(pl.String))
+        return text.str.extract(column.extract, 1)
+
     def _value(self, column: Column) -> pl.Expr:
         """The typed value of a canonical column, from its own cleaned text."""
         raw = pl.col(_text(column.name))
@@ -250,11 +258,14 @@ class _ChunkNormaliser:
         kind = column.kind
         if column.levels:
             return map_distinct(raw, _agency_levels, pl.String)
-        if kind == "code":
+        if kind in ("code", "s10"):
             code = raw.str.replace_all(r"\s+", "")
-            if column.extract:  # a local variant means the national code it starts with
+            if column.extract and not column.within:  # a local variant means the national code it starts with
                 code = pl.coalesce(code.str.extract(column.extract, 1), code)
-            return code.str.to_uppercase() if column.name == "item_code" else code
+            if kind == "s10":
+                code = code.str.to_uppercase()
+                return pl.when(s10_valid(code)).then(code)
+            return code
         if kind == "enum":
             return parse_vocabulary(raw, column.vocabulary)
         parsers = {
@@ -310,8 +321,13 @@ class _ChunkNormaliser:
                 other, values = column.not_required_when
                 empty = empty & ~pl.col(other).is_in(values).fill_null(False)
             problems.append((name, empty, self._empty_reason(column)))
+        if self._decisive(column):
             if column.kind == "enum":
                 problems.append((name, unparsed(raw, value), self._unknown_label(column, raw)))
+            elif column.kind == "s10":
+                code = raw.str.replace_all(r"\s+", "").str.to_uppercase()
+                problems.append((name, unparsed(raw, value),
+                                 pl.format("postal item code '{}' fails the S10 check digit", code)))
             elif column.kind in _KIND_WORDS:
                 word = _KIND_WORDS[column.kind]
                 problems.append((name, unparsed(raw, value), pl.format(f"cannot read '{{}}' as a {word}", raw)))
@@ -319,10 +335,12 @@ class _ChunkNormaliser:
             problems.append((name, value <= 0, pl.format("amount must be greater than 0, got '{}'", raw)))
         elif column.kind == "money":
             problems.append((name, value < 0, pl.format("negative amount '{}'", raw)))
-        if name == "item_code":
-            problems.append((name, ~s10_valid(value),
-                             pl.format("postal item code '{}' fails the S10 check digit", value)))
         return problems
+
+    def _decisive(self, column: Column) -> bool:
+        """Whether an unreadable value quarantines the row: a required fact or the row's key (a
+        postal item's code); elsewhere it becomes NULL and is reported."""
+        return column.required or column.name in self.source.key
 
     def _empty_reason(self, column: Column) -> pl.Expr:
         """'<column> is empty', naming what the catalogue lookups tried."""
@@ -351,7 +369,7 @@ class _ChunkNormaliser:
             raw, value = pl.col(_text(column.name)), pl.col(column.name)
             if column.vocabulary in OTHER:
                 lost = value == OTHER[column.vocabulary]
-            elif column.required or column.kind not in (*_KIND_WORDS, "enum") and not column.levels:
+            elif self._decisive(column) or column.kind not in (*_KIND_WORDS, "enum", "s10") and not column.levels:
                 continue
             else:
                 lost = unparsed(raw, value)

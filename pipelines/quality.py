@@ -9,12 +9,14 @@ validated again by every later run, with that run's new rows, and stops its mart
 (details.blocked_since_run names the run that first found it) until its rows are fixed in raw or
 quarantined (`quarantine_batch`).
 
-GX 1.x has no polars datasource and its SQL datasource fails over DuckDB (GX issue 11579), so a
-batch goes through GX's pandas datasource. To keep that cheap, the batch is enriched in DuckDB first
-(catalogue look-ups, duplicate counts: the derived columns `_*` below) and only the columns the suite
-names are pulled into pandas. To bound memory, expectations judging each row on its own (ROW_LOCAL)
-are validated slice by slice and their counts added up; every other expectation (row count,
-aggregates, uniqueness) is validated once on the whole batch. Every expectation carries
+A batch is validated in DuckDB, through GX's SQL datasource (duckdb-engine, over cursors of the
+run's own connection; pipelines/gx_duckdb.py patches GX for it): a query asset selects the batch's
+rows, enriched with catalogue look-ups and duplicate counts (the derived columns `_*` below), and GX
+computes each expectation's metrics there. Given `slice_rows`, validate_batch takes the earlier path
+instead, kept as the reference the SQL path is tested and benchmarked against: the enriched batch
+goes through GX's pandas datasource, only the columns the suite names; expectations judging each row
+on its own (ROW_LOCAL) slice by slice, their counts added up; every other expectation (row count,
+aggregates, uniqueness) once on the whole batch. Every expectation carries
 meta {"blocking", "why"}: a failed blocking expectation fails the Dagster asset check, and so stops
 the marts; the others are warnings.
 """
@@ -42,6 +44,7 @@ from great_expectations.data_context.types.base import (
     ProgressBarsConfig,
 )
 
+from pipelines.gx_duckdb import add_duckdb_datasource
 from pipelines.schemas import SOURCES
 from pipelines.warehouse import raw_columns, scalar
 
@@ -162,10 +165,10 @@ def pending_runs(con: duckdb.DuckDBPyConnection, table: str) -> list[str]:
 
 
 def validate_batch(
-    con: duckdb.DuckDBPyConnection, table: str, run_id: str, slice_rows: int = SLICE_ROWS
+    con: duckdb.DuckDBPyConnection, table: str, run_id: str, slice_rows: int | None = None
 ) -> CheckOutcome:
-    """Validate the unvalidated rows of raw.<table> (see the module docstring) in slices of
-    `slice_rows`; record one audit row per expectation under run_id."""
+    """Validate the unvalidated rows of raw.<table> (see the module docstring) in DuckDB, or through
+    pandas in slices of `slice_rows` if given; record one audit row per expectation under run_id."""
     suite = load_suite(table)
     checked_at = datetime.now(LOCAL_TZ).replace(tzinfo=None)
     runs = pending_runs(con, table)
@@ -177,7 +180,10 @@ def validate_batch(
         _record(con, [_empty_batch_row(run_id, checked_at, table, runs)])
         return CheckOutcome(table, 0, passed=True, batch_run_ids=runs)
 
-    results = validate_slices(con, table, suite, runs, batch_rows, int(rows_loaded), slice_rows)
+    if slice_rows is None:
+        results = validate_in_duckdb(con, table, suite, runs, int(rows_loaded))
+    else:
+        results = validate_slices(con, table, suite, runs, batch_rows, int(rows_loaded), slice_rows)
     since = scalar(con, BLOCKED_SINCE_SQL, {"table": table, "run": run_id, "runs": runs})
     outcome = CheckOutcome(table, batch_rows, passed=True, batch_run_ids=runs, blocked_since_run=since)
     personal = {c.name for c in SOURCES[table].columns if c.personal}
@@ -224,6 +230,29 @@ def quarantine_rows(con: duckdb.DuckDBPyConnection, table: str, where: str, reas
         con.execute("rollback")
         raise
     return moved
+
+
+def validate_in_duckdb(
+    con: duckdb.DuckDBPyConnection, table: str, suite: gx.ExpectationSuite, runs: list[str], rows_loaded: int
+) -> list[ExpectationValidationResult]:
+    """The suite's results on the batch of `runs`, computed by DuckDB: the enriched batch (batch_sql,
+    the run ids inlined) made once into a temporary table of the datasource's cursor, then GX's SQL
+    datasource over a query asset of it (GX would otherwise re-run the enrichment for every metric)."""
+    datasource = add_duckdb_datasource(gx_context(), "warehouse", con)
+    runs_literal = "[" + ", ".join("'" + run.replace("'", "''") + "'" for run in runs) + "]::varchar[]"
+    query = batch_sql(table, suite.expectations).replace("$runs::varchar[]", runs_literal)
+    engine = datasource.get_execution_engine().engine  # the one GX validates through
+    try:
+        with engine.connect() as cursor:
+            cursor.exec_driver_sql(f"create or replace temp table batch_{table} as {query}")
+            cursor.commit()
+        batch = datasource.add_query_asset(f"raw_{table}", query=f"select * from batch_{table}")
+        validation = batch.add_batch_definition_whole_table("run").get_batch().validate(
+            suite, result_format=RESULT_FORMAT, expectation_parameters={"rows_loaded_by_manifest": rows_loaded}
+        )
+    finally:
+        engine.dispose()  # closes the cursor, and its temporary table with it
+    return validation.results
 
 
 def validate_slices(
@@ -319,7 +348,7 @@ def batch_columns(table: str, expectations: list) -> list[str]:
     for expectation in expectations:
         named.update(_columns(expectation.configuration.kwargs))
         condition = getattr(expectation, "row_condition", None)
-        if condition is not None:  # a pandas filter: the raw columns it mentions
+        if condition is not None:  # a row condition: the raw columns it mentions
             named.update(set(re.findall(r"\w+", str(condition))) & set(table_columns))
     unknown = named - set(table_columns) - set(DERIVED_SQL) - {"_duplicate_key"}
     if unknown:
@@ -350,9 +379,9 @@ def batch_sql(table: str, expectations: list) -> str:
     )
 
 
-def gx_batch(table: str, batch):
-    """A GX batch over the pandas frame, in a throwaway in-memory context (no analytics, no bars)."""
-    context = gx.get_context(
+def gx_context():
+    """A throwaway in-memory GX context (no analytics, no progress bars)."""
+    return gx.get_context(
         mode="ephemeral",
         project_config=DataContextConfig(
             store_backend_defaults=InMemoryStoreBackendDefaults(),
@@ -360,7 +389,11 @@ def gx_batch(table: str, batch):
             progress_bars=ProgressBarsConfig(globally=False),
         ),
     )
-    asset = context.data_sources.add_pandas("warehouse").add_dataframe_asset(f"raw_{table}")
+
+
+def gx_batch(table: str, batch):
+    """A GX batch over the pandas frame."""
+    asset = gx_context().data_sources.add_pandas("warehouse").add_dataframe_asset(f"raw_{table}")
     return asset.add_batch_definition_whole_dataframe("run").get_batch(batch_parameters={"dataframe": batch})
 
 

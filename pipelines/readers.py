@@ -3,9 +3,9 @@
 Every reader yields polars frames whose columns are the file's original header texts (all Utf8)
 plus `_row_number` (Int32): where a user finds the record (sheets: the sheet or table row;
 csv/json: the 1-based record number after the header). A CSV block that holds rows with more fields
-than the header also carries `_ragged` (see `_ragged_block`). A sheet also carries `_skipped` (why a
-row is no record: a column-number row, a row group) and `_group` (the label of the row group a row
-is in). Typing and validation belong to `pipelines.normalise`.
+than the header also carries `_ragged` (see `_ragged_block`). A sheet or a CSV table also carries
+`_skipped` (why a row is no record: a column-number row, a row group) and `_group` (the label of the
+row group a row is in). Typing and validation belong to `pipelines.normalise`.
 
 Sheets are xlsx workbooks, genuine BIFF .xls workbooks (both read by fastexcel) and the ".xls"
 files browsers save, which are HTML pages holding a table (read by lxml): all three go through the
@@ -233,11 +233,14 @@ def _read_csv(path: Path, source: Source, chunk_rows: int) -> Iterator[pl.DataFr
             _transcode(path, encoding, utf8)
 
         def batches() -> Iterator[pl.DataFrame]:
-            read = 0
+            read, group = 0, None
             empty = pl.DataFrame(schema={**dict.fromkeys(names, pl.String), ROW_NUMBER: pl.Int32})
             for block in _record_blocks(utf8, _data_start(utf8, header_lines, bom)):
-                batch = _read_block(block, names, separator, read + 1).drop(dropped)
-                yield batch.with_columns(
+                batch = _mark_skipped(_read_block(block, names, separator, read + 1), names)
+                # a row group runs on into the next block
+                batch = batch.with_columns(pl.col(GROUP).fill_null(pl.lit(group, dtype=pl.String)))
+                group = batch[GROUP][-1] if batch.height else group
+                yield batch.drop(dropped).with_columns(
                     pl.int_range(read + 1, read + 1 + batch.height, dtype=pl.Int32).alias(ROW_NUMBER)
                 )
                 read += batch.height

@@ -11,7 +11,8 @@ a catalogue lookup, the row's dates, the file's export date). A new vendor is a 
 
 Types (`kind`):
   text       NFC, trimmed, empty -> NULL
-  code       text, upper-cased where the domain's codes are (agency, procedure, item codes)
+  code       text, upper-cased where the domain's codes are (agency, procedure codes)
+  s10        a UPU S10 postal item code (`EB123456785VN`), upper-cased; NULL when its check digit fails
   timestamp  local wall time Asia/Ho_Chi_Minh, stored as a naive TIMESTAMP
   deadline   a timestamp whose date-only form means 23:59:59 that day
   date       a DATE
@@ -102,6 +103,7 @@ class Column:
     fallbacks: tuple[Fallback, ...] = ()  # tried in order where the column's own value is empty
     default: object = None  # the value of an empty cell ("empty means direct")
     extract: str | None = None  # a code matching this keeps its first group (a local variant)
+    within: str | None = None  # read from another column's text: the first group of `extract` there
     levels: bool = False  # several agency levels in one cell: 'province,district'
     link_means_true: bool = False  # flag: a non-empty link or file path is True
     from_group: bool = False  # an empty value takes the row group's label ("II | | Cấp huyện")
@@ -334,6 +336,8 @@ TIENTRINH = Source(
         C("officer_title", ("ChucDanh", "Chức danh")),
         C("step_due_at", ("NgayKetThucTheoQuyDinh", "Hạn xử lý"), "deadline"),
         C("new_due_at", ("NgayHenTraMoi", "Ngày hẹn trả mới", "Hẹn lại"), "deadline"),
+        # handed to the post: "… sang hệ thống VNPost với mã vận đơn: EB123456785VN"
+        C("item_code", (), "s10", within="step", extract=r"(?i)mã vận đơn\s*:?\s*([A-Z0-9]+)"),
     ),
 )
 
@@ -347,7 +351,7 @@ BUUCHINH = Source(
     extensions=(".csv", ".xlsx", ".xls"),
     one_of=(("item_code", "dossier_code"),),
     columns=(
-        C("item_code", ("ItemCode", "Số hiệu bưu gửi", "Mã vận đơn", "Mã bưu gửi"), "code"),
+        C("item_code", ("ItemCode", "Số hiệu bưu gửi", "Mã vận đơn", "Mã bưu gửi"), "s10"),
         C("dossier_code", ("OrderNumber", "Mã hồ sơ", "Số hiệu giấy tờ (Mã hồ sơ)"), "code"),
         # an order or a unit's result list is a result on its way out
         C("direction", ("Chiều", "Loại dịch vụ", "Dịch vụ"), "enum", required=True,
@@ -473,7 +477,7 @@ RAW_METADATA = (
 )
 
 SQL_TYPES = {
-    "text": "VARCHAR", "code": "VARCHAR", "timestamp": "TIMESTAMP", "deadline": "TIMESTAMP",
+    "text": "VARCHAR", "code": "VARCHAR", "s10": "VARCHAR", "timestamp": "TIMESTAMP", "deadline": "TIMESTAMP",
     "date": "DATE", "money": "BIGINT", "int": "INTEGER", "number": "DOUBLE", "flag": "BOOLEAN",
     "pii_key": "VARCHAR",
 }

@@ -29,7 +29,7 @@ from pipelines.parsing import (
     s10_valid,
     unparsed,
 )
-from pipelines.readers import read_records
+from pipelines.readers import MARKERS, read_records
 from pipelines.schemas import HOSO, SOURCES, VOCABULARIES
 from pipelines.text import clean_expr, fold, fold_expr
 
@@ -276,7 +276,7 @@ def test_vietnamese_text_reads_back_identical_in_every_encoding(tmp_path_factory
     path.write_bytes(to_cp1258(unicodedata.normalize("NFC", text)) if encoding == "cp1258" else text.encode(encoding))
     frame = pl.concat(list(read_records(path, HOSO)))
     read = [[unicodedata.normalize("NFC", v) if v is not None else None for v in row]
-            for row in frame.drop("_row_number").rows()]
+            for row in frame.drop(MARKERS, strict=False).rows()]  # a row of small numbers is marked, not dropped
     written = [[unicodedata.normalize("NFC", c).replace("\r\n", "\n") or None for c in r] for r in records]
     assert run(clean_expr, [c for r in read for c in r]) == run(clean_expr, [c for r in written for c in r])
     assert frame["_row_number"].to_list() == list(range(1, len(records) + 1))

@@ -10,10 +10,11 @@ import duckdb
 import great_expectations as gx
 import pandas as pd
 import pytest
+from great_expectations.execution_engine import SqlAlchemyExecutionEngine
 
 from assets.ingestion.checks import build_quality_checks, quality_checks
 from assets.resources import Landing, WarehouseRun
-from pipelines import quality
+from pipelines import gx_duckdb, quality
 from pipelines.schemas import SOURCES, VOCABULARIES
 from pipelines.warehouse import create_tables
 
@@ -315,7 +316,10 @@ EXTRA_EXPECTATIONS = [  # not row-local: must be validated on the whole batch
 ]
 
 
-def test_sliced_validation_matches_gx_on_the_whole_batch(con, tmp_path, monkeypatch):
+@pytest.mark.parametrize("slice_rows", [1000, None], ids=["pandas-slices", "duckdb"])
+def test_validation_matches_gx_pandas_on_the_whole_batch(con, tmp_path, monkeypatch, slice_rows):
+    """Both paths of validate_batch, pandas in slices and SQL in DuckDB, give GX's pandas results on
+    the whole batch."""
     suite_data = json.loads((quality.EXPECTATIONS_DIR / "hoso.json").read_text(encoding="utf-8"))
     suite_data["expectations"] += EXTRA_EXPECTATIONS
     (tmp_path / "hoso.json").write_text(json.dumps(suite_data), encoding="utf-8")
@@ -338,7 +342,7 @@ def test_sliced_validation_matches_gx_on_the_whole_batch(con, tmp_path, monkeypa
             None if result.get("observed_value") is None else str(result["observed_value"]),
         )
 
-    quality.validate_batch(con, "hoso", RUN, slice_rows=1000)
+    quality.validate_batch(con, "hoso", RUN, slice_rows=slice_rows)
     got = {name: tuple(row) for name, *row in con.execute(
         "select check_name, success, rows_checked, unexpected_count, unexpected_percent, observed_value "
         "from audit.check_results where run_id = ?", [RUN]).fetchall()}
@@ -360,6 +364,19 @@ def test_sliced_validation_matches_gx_on_the_whole_batch(con, tmp_path, monkeypa
     for name in ("expect_column_values_to_be_between(_duplicate_key)",
                  "expect_column_values_to_be_unique(dossier_code)"):
         assert got[name][2] == 5 * 2  # five pairs of rows 2,500 apart, in different slices
+
+
+def test_the_sql_path_needs_the_pinned_gx_patch(con, monkeypatch):
+    """GX's own execute_query fails every expectation over duckdb-engine; the patch, pinned to the
+    installed GX, makes them pass on a clean batch."""
+    assert gx.__version__ == gx_duckdb.PATCHED_GX_VERSION
+    load(con, "hoso", [CLEAN["hoso"]])
+    monkeypatch.setattr(SqlAlchemyExecutionEngine, "execute_query", gx_duckdb.GX_EXECUTE_QUERY)
+    unpatched = quality.validate_batch(con, "hoso", RUN)
+    assert len(unpatched.failures + unpatched.warnings) == len(quality.load_suite("hoso").expectations)
+    con.execute("delete from audit.check_results where run_id = ?", [RUN])
+    monkeypatch.undo()
+    assert quality.validate_batch(con, "hoso", RUN).passed
 
 
 def test_a_failed_batch_keeps_blocking_until_its_rows_are_quarantined(con):

@@ -52,8 +52,9 @@ def test_csv_every_encoding_and_separator(tmp_path, encoding, separator):
     path = tmp_path / "hoso_20240315.csv"
     path.write_bytes(to_cp1258(text) if encoding == "cp1258" else text.encode(encoding))
     frame = read_all(path)
-    assert frame.columns == [*HEADER, "_row_number"]
-    assert frame.drop("_row_number").rows() == [tuple(r) for r in RECORDS]
+    assert frame.columns == [*HEADER, "_skipped", "_group", "_row_number"]  # no row is skipped
+    assert frame["_skipped"].null_count() == frame.height
+    assert frame.select(HEADER).rows() == [tuple(r) for r in RECORDS]
     assert frame["_row_number"].to_list() == [1, 2]
     assert frame.schema["_row_number"] == pl.Int32
     assert all(unicodedata.is_normalized("NFC", v) for v in frame["Trích yếu"])
@@ -68,7 +69,7 @@ def test_csv_quoted_newlines_title_rows_repeated_headers_and_chunks(tmp_path):
     chunks = list(read_records(path, HOSO, chunk_rows=2))
     assert [c.height for c in chunks] == [2, 2, 1]
     frame = pl.concat(chunks)
-    assert frame.columns == ["Mã hồ sơ", "Ghi chú", "Ghi chú (2)", "_row_number"]  # STT dropped
+    assert frame.columns == ["Mã hồ sơ", "Ghi chú", "Ghi chú (2)", "_skipped", "_group", "_row_number"]  # STT dropped
     assert frame["Ghi chú"][4] == "dòng một\ndòng hai 4"
     assert frame["_row_number"].to_list() == [1, 2, 3, 4, 5]
 

@@ -276,3 +276,55 @@ def test_the_run_report_survives_an_agency_without_level(marts):
     assert "đúng hạn (on time)              5/6 = 83,33%" in text
     assert "trực tuyến (online)             2/10 = 20,00%" in text
     assert "chỉ số 766 cấp không rõ" in text
+
+
+# -- more shapes on top of the same landing: the item code in a step's words, a grouped CSV list ------
+
+MORE = Path(__file__).parent / "fixtures" / "real_shapes" / "more"
+
+
+@pytest.fixture(scope="module")
+def more(tmp_path_factory) -> Path:
+    """The landing above plus tests/fixtures/real_shapes/more: two steps handing a result to the post
+    (one item code valid, one failing its check digit) and a CSV agency list grouped by level, with a
+    column-number row."""
+    root = tmp_path_factory.mktemp("real_shapes_more")
+    shutil.copytree(FIXTURES, root / "landing")
+    shutil.copytree(MORE, root / "landing", dirs_exist_ok=True)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("PARWATCH_PII_KEY", "test-key-for-parwatch-" + "x" * 20)
+        patch.delenv("DAGSTER_HOME", raising=False)
+        summary = run_pipeline(root / "landing", root / "wh.duckdb", as_of=AS_OF, log=lambda message: None)
+    assert summary.success, summary.failed_steps
+    return root / "wh.duckdb"
+
+
+def test_a_step_handing_the_result_to_the_post_gives_its_item(more):
+    steps = query(more, "select dossier_code, item_code from raw.tientrinh where step = 'handed_to_post' "
+                        "order by step_at")
+    assert steps == [
+        (f"{XA}-240425-0007", "RR123456785VN"),
+        (f"{SOTP}-240422-0003", "EB123456785VN"),
+        (f"{HUYEN}-240424-0006", None),  # EB123456784VN fails its check digit: the step still loads
+    ]
+    assert query(more, "select raw_value, count from audit.value_warnings where column_name = 'item_code'") == [
+        ("EB123456784VN", 1)]
+    items = query(more, "select item_code, dossier_code, direction, accepted_at, delivery_status, agency_code "
+                        "from intermediate.int_services__postal_items where item_code is not null order by item_code")
+    assert items == [
+        # the order and VNPost's report have this code: the step adds no item, the pieces keep their times
+        ("EB123456785VN", f"{SOTP}-240422-0003", "outbound", T("2024-04-26 15:00"), "delivered", SOTP),
+        # no piece has this code: an outbound item of the step's dossier, accepted at the step
+        ("RR123456785VN", f"{XA}-240425-0007", "outbound", T("2024-04-26 08:15"), None, XA),
+    ]
+
+
+def test_a_csv_list_marks_its_column_numbers_and_row_groups(more):
+    counts = query(more, "select rows_read, rows_loaded, rows_quarantined, rows_duplicate, rows_skipped "
+                         "from audit.file_manifest where path = 'danhmuc/donvi_theo_cap_20240430.csv'")
+    assert counts == [(2, 2, 0, 0, 3)]  # the column numbers and groups I and II are no records
+    assert query(more, "select agency_code, agency_name, level from raw.danhmuc_donvi "
+                       "where _path = 'danhmuc/donvi_theo_cap_20240430.csv' order by _row_number") == [
+        ("000.02.31.H26", "UBND xã Bình An", "commune"),
+        ("000.32.31.H26", "UBND huyện Đông Sơn", "district"),
+    ]

@@ -9,5 +9,6 @@ select
     officer_title,
     step_due_at,
     new_due_at,
+    item_code,
     {{ raw_lineage() }}
 from {{ source('one_stop', 'tientrinh') }}

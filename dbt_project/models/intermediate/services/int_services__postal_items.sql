@@ -5,13 +5,45 @@
 -- (`<agency code>-<YYMMDD>-<sequence>`), else the part before the first '-'; reported under the
 -- agency the month reports it under (the 1/7/2025 reform, int_agency_periods). A result sent by
 -- post whose item code no piece gives is an item of its own, keyed by its dossier and direction.
-with pieces as (
-    select
-        items.*,
-        coalesce(items.item_code, concat_ws(' ', 'no item code', items.dossier_code, items.direction)) as item_key
+-- A step handing a result to the post names its item code ("… VNPost với mã vận đơn: EB…VN"): where
+-- no postal piece has that code, it is an outbound item of the step's dossier, accepted at the step.
+with postal_pieces as (
+    select items.*
     from {{ ref('stg_postal__items') }} as items
     cross join {{ ref('int_as_of') }} as as_of
     where {{ seen_at('items.export_date', 'as_of.as_of') }}
+),
+
+handed_to_post as (
+    select
+        steps.item_code,
+        steps.dossier_code,
+        'outbound' as direction,
+        steps.step_at as accepted_at,
+        steps.export_date,
+        steps.source_path,
+        steps.source_row_number
+    from {{ ref('stg_one_stop__dossier_steps') }} as steps
+    cross join {{ ref('int_as_of') }} as as_of
+    where
+        steps.item_code is not null
+        and {{ seen_at('steps.export_date', 'as_of.as_of') }}
+        and steps.item_code not in (
+            select postal_pieces.item_code
+            from postal_pieces
+            where postal_pieces.item_code is not null
+        )
+),
+
+pieces as (
+    select
+        items.*,
+        coalesce(items.item_code, concat_ws(' ', 'no item code', items.dossier_code, items.direction)) as item_key
+    from (
+        select * from postal_pieces
+        union all by name
+        select * from handed_to_post
+    ) as items
 ),
 
 assembled as (
