@@ -331,7 +331,7 @@ class _ChunkNormaliser:
             elif column.kind in _KIND_WORDS:
                 word = _KIND_WORDS[column.kind]
                 problems.append((name, unparsed(raw, value), pl.format(f"cannot read '{{}}' as a {word}", raw)))
-        if name == "amount_vnd":
+        if column.positive:
             problems.append((name, value <= 0, pl.format("amount must be greater than 0, got '{}'", raw)))
         elif column.kind == "money":
             problems.append((name, value < 0, pl.format("negative amount '{}'", raw)))

@@ -107,6 +107,7 @@ class Column:
     levels: bool = False  # several agency levels in one cell: 'province,district'
     link_means_true: bool = False  # flag: a non-empty link or file path is True
     from_group: bool = False  # an empty value takes the row group's label ("II | | Cấp huyện")
+    positive: bool = False  # money: must be above 0 (a payment), not merely not negative
 
     @property
     def inputs(self) -> tuple[str, ...]:
@@ -380,7 +381,7 @@ THANHTOAN = Source(
         C("transaction_id", ("MaGiaoDich", "Mã giao dịch"), "code"),
         C("reference", ("MaThamChieu", "Mã tham chiếu")),
         C("dossier_code", ("MaHoSo", "HoSo", "Hồ sơ", "Mã hồ sơ"), "code"),
-        C("amount_vnd", ("SoTien", "Số tiền", "Số tiền (VNĐ)"), "money", required=True),
+        C("amount_vnd", ("SoTien", "Số tiền", "Số tiền (VNĐ)"), "money", required=True, positive=True),
         C("fee_kind", ("LoaiPhiLePhi", "Loại phí, lệ phí"), "enum", vocabulary="fee_kind"),
         C("platform", ("NenTang", "Nền tảng", "Kênh"), "enum", vocabulary="platform"),
         C("method", ("MaKenhThanhToan", "Hình thức thanh toán")),
