@@ -10,6 +10,7 @@ import pytest
 
 from assets.ingestion.assets import ingestion_assets
 from assets.resources import Landing, WarehouseRun
+from pipelines.run import run_pipeline
 
 TEST_KEY = "test-key-for-parwatch-" + "x" * 20
 
@@ -26,6 +27,17 @@ def warehouse_run(landing: Path, warehouse: Path) -> WarehouseRun:
 def ingest(landing: Path, warehouse: Path) -> dg.ExecuteInProcessResult:
     """Materialise the ingestion assets over what the landing folder holds new, in one run."""
     return dg.materialize(ingestion_assets, resources={"warehouse_run": warehouse_run(landing, warehouse)})
+
+
+def built_warehouse(landing: Path, warehouse: Path, as_of: str | None = None) -> Path:
+    """The whole pipeline (`parwatch run`'s job) over `landing` into `warehouse`, quietly, with the
+    test key and an ephemeral Dagster instance; the test fails unless the marts were built."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("PARWATCH_PII_KEY", TEST_KEY)
+        patch.delenv("DAGSTER_HOME", raising=False)
+        summary = run_pipeline(landing, warehouse, as_of=as_of, log=lambda message: None)
+    assert summary.success, summary.failed_steps
+    return warehouse
 
 
 def query(warehouse: Path, sql: str, params: list | None = None) -> list[tuple]:

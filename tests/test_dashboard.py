@@ -21,7 +21,7 @@ from pathlib import Path
 
 import polars as pl
 import pytest
-from conftest import TEST_KEY, query, write
+from conftest import TEST_KEY, built_warehouse, query, write
 from playwright.sync_api import Page, expect, sync_playwright
 from test_marts_from_landing import (
     AS_OF,
@@ -32,8 +32,6 @@ from test_marts_from_landing import (
     build_landing,
     portal_csv,
 )
-
-from pipelines.run import run_pipeline
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -69,11 +67,7 @@ def landing_and_warehouse(tmp_path_factory) -> tuple[Path, Path]:
     write(landing / "hoso" / "hoso_H26_20250405.csv", portal_csv(  # a receipt that is no date
         f"{PROVINCE}-250405-0099,{WORK_PERMIT},,{PROVINCE},Sở Nội vụ,2,2025-13-45 09:00:00,,,,2,,,"
         "001099012399,"))
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("PARWATCH_PII_KEY", TEST_KEY)
-        patch.delenv("DAGSTER_HOME", raising=False)
-        summary = run_pipeline(landing, root / "wh.duckdb", as_of=AS_OF, log=lambda message: None)
-    assert summary.success, summary.failed_steps
+    built_warehouse(landing, root / "wh.duckdb", as_of=AS_OF)
     return landing, root / "wh.duckdb"
 
 

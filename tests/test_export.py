@@ -8,11 +8,10 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from conftest import TEST_KEY, query
+from conftest import built_warehouse, query
 from test_marts_from_landing import AS_OF, build_landing
 
 from pipelines.cli import main
-from pipelines.run import run_pipeline
 
 MARTS = ("dim_agency", "dim_calendar", "dim_procedure", "fct_dossiers", "mart_digitisation",
          "mart_dossier_progress", "mart_index_766", "mart_late_dossiers", "mart_online_payment",
@@ -23,12 +22,7 @@ MARTS = ("dim_agency", "dim_calendar", "dim_procedure", "fct_dossiers", "mart_di
 def warehouse(tmp_path_factory) -> Path:
     root = tmp_path_factory.mktemp("export")
     build_landing(root / "landing")
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("PARWATCH_PII_KEY", TEST_KEY)
-        patch.delenv("DAGSTER_HOME", raising=False)
-        summary = run_pipeline(root / "landing", root / "wh.duckdb", as_of=AS_OF, log=lambda message: None)
-    assert summary.success, summary.failed_steps
-    return root / "wh.duckdb"
+    return built_warehouse(root / "landing", root / "wh.duckdb", as_of=AS_OF)
 
 
 @pytest.fixture(scope="module")

@@ -15,9 +15,7 @@ from datetime import datetime
 from pathlib import Path
 
 import pytest
-from conftest import TEST_KEY, query, write
-
-from pipelines.run import run_pipeline
+from conftest import built_warehouse, query, write
 
 AS_OF = "2025-04-10 12:00:00"  # Thursday
 
@@ -155,12 +153,7 @@ def build_landing(landing: Path) -> None:
 def warehouse(tmp_path_factory) -> Path:
     root = tmp_path_factory.mktemp("hand_made")
     build_landing(root / "landing")
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("PARWATCH_PII_KEY", TEST_KEY)
-        patch.delenv("DAGSTER_HOME", raising=False)
-        summary = run_pipeline(root / "landing", root / "wh.duckdb", as_of=AS_OF, log=lambda message: None)
-    assert summary.success, summary.failed_steps
-    return root / "wh.duckdb"
+    return built_warehouse(root / "landing", root / "wh.duckdb", as_of=AS_OF)
 
 
 # -- the load itself --------------------------------------------------------------------------------

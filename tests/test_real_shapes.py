@@ -22,10 +22,9 @@ from datetime import date, datetime
 from pathlib import Path
 
 import pytest
-from conftest import ingest, query
+from conftest import built_warehouse, ingest, query
 
 from pipelines.report import headline
-from pipelines.run import run_pipeline
 
 FIXTURES = Path(__file__).parent / "fixtures" / "real_shapes" / "landing"
 SOTP, HUYEN, XA, CENTRE = "000.00.16.H26", "000.31.31.H26", "000.01.31.H26", "000.99.99.H26"
@@ -231,12 +230,7 @@ AS_OF = "2024-05-02 12:00:00"  # April 2024 is the latest complete month
 def marts(tmp_path_factory) -> Path:
     root = tmp_path_factory.mktemp("real_shapes_marts")
     shutil.copytree(FIXTURES, root / "landing")
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("PARWATCH_PII_KEY", "test-key-for-parwatch-" + "x" * 20)
-        patch.delenv("DAGSTER_HOME", raising=False)
-        summary = run_pipeline(root / "landing", root / "wh.duckdb", as_of=AS_OF, log=lambda message: None)
-    assert summary.success, summary.failed_steps
-    return root / "wh.duckdb"
+    return built_warehouse(root / "landing", root / "wh.duckdb", as_of=AS_OF)
 
 
 def test_each_received_dossier_reaches_fct_dossiers_once(marts):
@@ -291,12 +285,7 @@ def more(tmp_path_factory) -> Path:
     root = tmp_path_factory.mktemp("real_shapes_more")
     shutil.copytree(FIXTURES, root / "landing")
     shutil.copytree(MORE, root / "landing", dirs_exist_ok=True)
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("PARWATCH_PII_KEY", "test-key-for-parwatch-" + "x" * 20)
-        patch.delenv("DAGSTER_HOME", raising=False)
-        summary = run_pipeline(root / "landing", root / "wh.duckdb", as_of=AS_OF, log=lambda message: None)
-    assert summary.success, summary.failed_steps
-    return root / "wh.duckdb"
+    return built_warehouse(root / "landing", root / "wh.duckdb", as_of=AS_OF)
 
 
 def test_a_step_handing_the_result_to_the_post_gives_its_item(more):
