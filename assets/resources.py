@@ -3,13 +3,15 @@
 `WarehouseRun` gives every run, whichever way it starts (`parwatch run`, the UI, the schedule,
 the sensor), the same life (pipelines.lifecycle): at setup it takes the writer lock, plans the run
 (pipelines.plan: the only walk of the landing folder) into audit.run_plan and opens the run's
-audit.runs row; the terminal `warehouse/publish` asset publishes the serving file; at teardown the
-run is closed as failed unless it published, and the lock is released. The nightly job runs
+audit.runs row; the terminal `warehouse/publish` asset publishes the serving file; at teardown a
+writer process the run started (dbt) and left running is stopped, the run is closed as failed
+unless it published, and the lock is released. The nightly job runs
 in-process, so setup and teardown happen once per run.
 """
 
 from __future__ import annotations
 
+import subprocess
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
@@ -48,6 +50,7 @@ class WarehouseRun(dg.ConfigurableResource):
     _plan: RunPlan | None = PrivateAttr(default=None)
     _status: str = PrivateAttr(default="failed")  # until the run publishes, or finds nothing to do
     _marts_fingerprint: str = PrivateAttr(default="")
+    _writers: list[subprocess.Popen] = PrivateAttr(default_factory=list)
 
     def setup_for_execution(self, context: dg.InitResourceContext) -> None:
         self._run_id = context.run.run_id
@@ -70,7 +73,16 @@ class WarehouseRun(dg.ConfigurableResource):
                              f"{len(self._plan.files)} new"
                              + (f"; export dates {span[0]} .. {span[1]}" if span else ""))
 
+    def writer_started(self, process: subprocess.Popen) -> None:
+        """A process writing the file for this run (dbt): a step that fails while it runs (an
+        interrupted event stream) leaves it running; teardown stops it before closing the run."""
+        self._writers.append(process)
+
     def teardown_after_execution(self, context: dg.InitResourceContext) -> None:
+        for process in self._writers:
+            if process.poll() is None:
+                process.terminate()
+                process.wait()
         try:
             if self._status != "succeeded" and self._run_id:
                 with self.connect() as con:

@@ -1,9 +1,8 @@
 """The dbt project as Dagster assets, downstream of the ingestion assets; dbt tests are asset checks.
 
-The manifest is prepared the way dagster-dbt recommends: `dagster dev` re-parses the project at
-start-up (`prepare_if_dev`); a deployment prepares it once at build time with
-`dagster-dbt project prepare-and-package --file assets/dbt/assets.py` (the `dbt-manifest` make
-target). A checkout that skipped that step is parsed once on import rather than failing.
+The manifest is prepared once, at install (the `dbt-manifest` make target imports this module),
+and again on import whenever the project's files changed since it was parsed (their fingerprint
+is kept beside it): a checkout that pulled a new model never runs a stale manifest.
 """
 
 import hashlib
@@ -17,7 +16,7 @@ from dagster_dbt import DbtCliResource, DbtProject, dbt_assets
 
 from assets.dbt.translator import ParwatchTranslator
 from assets.resources import WRITER_POOL, WarehouseRun
-from pipelines import lifecycle
+from pipelines import builds, lifecycle
 from pipelines.as_of import normalise_as_of
 
 DBT_PROJECT_DIR = Path(__file__).resolve().parent.parent.parent / "dbt_project"
@@ -28,10 +27,6 @@ dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_D
 dbt_resource = DbtCliResource(
     project_dir=dbt_project, dbt_executable=str(DBT_EXECUTABLE) if DBT_EXECUTABLE.exists() else "dbt"
 )
-dbt_project.prepare_if_dev()
-if not dbt_project.manifest_path.exists():
-    dbt_resource.cli(["parse", "--quiet"], target_path=dbt_project.target_path).wait()
-
 
 # The dbt project's own files: what a build reads besides the warehouse (not its build output).
 PROJECT_SOURCES = ("dbt_project.yml", "profiles.yml", "packages.yml", "models", "macros", "tests", "seeds",
@@ -52,6 +47,15 @@ def marts_fingerprint(project_dir: Path) -> str:
 
 MARTS_FINGERPRINT = marts_fingerprint(DBT_PROJECT_DIR)
 
+# The manifest is re-parsed whenever the project's files differ from those it was parsed from (a
+# pull that adds a model must not meet a manifest without it), whatever starts the process.
+MANIFEST_FINGERPRINT = dbt_project.manifest_path.with_name("manifest.fingerprint")
+dbt_project.prepare_if_dev()
+if not (dbt_project.manifest_path.exists() and MANIFEST_FINGERPRINT.exists()
+        and MANIFEST_FINGERPRINT.read_text() == MARTS_FINGERPRINT):
+    dbt_resource.cli(["parse", "--quiet"], target_path=dbt_project.target_path).wait()
+    MANIFEST_FINGERPRINT.write_text(MARTS_FINGERPRINT)
+
 
 class MartsConfig(dg.Config):
     as_of: str | None = None  # 'YYYY-MM-DD HH:MM[:SS]' local time; None: end of the latest export date
@@ -71,8 +75,15 @@ def parwatch_dbt_assets(context: dg.AssetExecutionContext, dbt: DbtCliResource, 
     if warehouse_run.marts_current(as_of, MARTS_FINGERPRINT):
         context.log.info("nothing new since the last published run: the published marts stand")
         return
-    dbt_vars = {"warehouse": warehouse_run.path, **({"as_of": as_of} if as_of else {})}
-    build = dbt.cli(["build", "--exclude-resource-type", "unit_test", "--vars", json.dumps(dbt_vars)],
-                    context=context)
+    with warehouse_run.connect() as con:
+        plan = builds.plan_build(con, as_of, MARTS_FINGERPRINT)
+        builds.start(con, warehouse_run.run_id, plan, as_of, MARTS_FINGERPRINT)
+    context.log.info(f"dbt build: {'full refresh, ' + plan.reason if plan.full_refresh else 'incremental'}")
+    dbt_vars = {"warehouse": warehouse_run.path, **({"as_of": as_of} if as_of else {}), **plan.dbt_vars}
+    args = ["build", "--exclude-resource-type", "unit_test", "--vars", json.dumps(dbt_vars)]
+    build = dbt.cli(args + (["--full-refresh"] if plan.full_refresh else []), context=context)
+    warehouse_run.writer_started(build.process)
     yield from build.stream()
+    with warehouse_run.connect() as con:  # reached only when every node built and passed
+        builds.finish(con, warehouse_run.run_id, succeeded=True)
     shutil.rmtree(build.target_path, ignore_errors=True)  # one folder per build would pile up nightly

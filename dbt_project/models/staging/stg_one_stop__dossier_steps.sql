@@ -10,5 +10,6 @@ select
     step_due_at,
     new_due_at,
     item_code,
-    {{ raw_lineage() }}
+    {{ raw_lineage() }},
+    _loaded_at as loaded_at  -- an incremental build follows what was loaded since the last
 from {{ source('one_stop', 'tientrinh') }}

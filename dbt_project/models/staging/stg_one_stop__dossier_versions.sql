@@ -24,5 +24,6 @@ select
     apology_issued,
     owner_key,
     updated_at,
-    {{ raw_lineage() }}
+    {{ raw_lineage() }},
+    _loaded_at as loaded_at  -- an incremental build follows what was loaded since the last
 from {{ source('one_stop', 'hoso') }}

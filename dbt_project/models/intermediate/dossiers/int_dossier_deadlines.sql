@@ -12,10 +12,11 @@
 --   * A fraction of a day (0.5 ngày) is that share of a working day's hours counted from the
 --     receipt: the whole days then run from the day it ends on (a half day from 9:00 ends the same
 --     day, from 14:00 the next working day); never rounded up to a whole day.
+-- depends_on: {{ ref('int_dossier_changes') }}
 with dossiers as (
     select dossier_code, received_at, procedure_code
     from {{ ref('int_dossier_versions') }}
-    where recency = 1 and outcome <> 'not_received'
+    where recency = 1 and outcome <> 'not_received' and {{ only_changed_dossiers() }}
 ),
 
 procedures as (
@@ -46,6 +47,7 @@ pauses as (
     inner join {{ ref('int_calendar') }} as supplemented_day
         on supplemented_day.calendar_date = pauses.supplemented_at::date
     where pauses.supplemented_at >= pauses.requested_at
+        and {{ only_changed_dossiers('pauses.dossier_code') }}
     group by pauses.dossier_code
 ),
 

@@ -4,6 +4,7 @@
 -- every exported version: a dated field at its date; the apology flag, which carries no date, at
 -- the start of the export date of the first version that raised it (when it was first known).
 -- A period that ends at t sees exactly the facts with fact_at < t.
+-- depends_on: {{ ref('int_dossier_changes') }}
 with from_steps as (
     select
         dossier_code,
@@ -15,19 +16,25 @@ with from_steps as (
         step_at as fact_at
     from {{ ref('int_dossier_steps') }}
     where step in ('apology_reappointed', 'supplement_requested', 'supplement_received', 'withdrawn', 'stopped')
+        and {{ only_changed_dossiers() }}
+),
+
+versions as (
+    select * from {{ ref('int_dossier_versions') }}
+    where {{ only_changed_dossiers() }}
 ),
 
 from_versions as (
     select dossier_code, 'supplement_requested' as fact, supplement_requested_at as fact_at
-    from {{ ref('int_dossier_versions') }}
+    from versions
     where supplement_requested_at is not null
     union all
     select dossier_code, 'supplement_received' as fact, supplement_received_at as fact_at
-    from {{ ref('int_dossier_versions') }}
+    from versions
     where supplement_received_at is not null
     union all
     select dossier_code, 'apology' as fact, min(export_date)::timestamp as fact_at
-    from {{ ref('int_dossier_versions') }}
+    from versions
     where apology_issued
     group by dossier_code
 )

@@ -1,8 +1,10 @@
 -- Every supplementation pause of a dossier known at as_of: each request (requests on the same day,
 -- from the history and the exports, are one), until the first supplement received after it and
 -- before the next request; supplemented_at is NULL while the citizen has not supplemented.
+-- depends_on: {{ ref('int_dossier_changes') }}
 with facts as (
     select * from {{ ref('int_dossier_facts') }}
+    where {{ only_changed_dossiers() }}
 ),
 
 requests as (

@@ -3,6 +3,7 @@
 -- updated_at, a version without one counting as updated at the end of its export date, so a
 -- later report's state wins over an earlier portal export's; then the later export, the later
 -- row of the later file).
+-- depends_on: {{ ref('int_dossier_changes') }}
 select
     versions.*,
     case
@@ -21,3 +22,4 @@ from {{ ref('stg_one_stop__dossier_versions') }} as versions
 cross join {{ ref('int_as_of') }} as as_of
 where {{ seen_at('versions.export_date', 'as_of.as_of') }}
     and (versions.received_at is null or versions.received_at < as_of.as_of)
+    and {{ only_changed_dossiers('versions.dossier_code') }}

@@ -13,14 +13,20 @@
 --     before it: that of the newest version exported before the first apology; when no version
 --     before it is known, the apology's own moment (an apology is only issued for a late dossier,
 --     so it had missed its appointment by then: a lower bound).
-with newest as (
+-- depends_on: {{ ref('int_dossier_changes') }}
+with versions as (
     select * from {{ ref('int_dossier_versions') }}
+    where {{ only_changed_dossiers() }}
+),
+
+newest as (
+    select * from versions
     where recency = 1
 ),
 
 first_ended as (
     select dossier_code, outcome, min(export_date) as first_ended_export_date
-    from {{ ref('int_dossier_versions') }}
+    from versions
     where outcome in ('resolved', 'stopped')
     group by dossier_code, outcome
 ),
@@ -31,6 +37,7 @@ facts as (
         min(fact_at) filter (where fact = 'apology') as apology_at,
         min(fact_at) filter (where fact = 'stopped') as stopped_step_at
     from {{ ref('int_dossier_facts') }}
+    where {{ only_changed_dossiers() }}
     group by dossier_code
 ),
 
@@ -41,6 +48,7 @@ pauses as (
         max(requested_at) as last_requested_at,
         arg_max_null(supplemented_at, requested_at) as last_supplemented_at
     from {{ ref('int_dossier_pauses') }}
+    where {{ only_changed_dossiers() }}
     group by dossier_code
 ),
 
@@ -48,7 +56,7 @@ before_apology as (
     -- the appointment in force before the first apology: the newest version exported before it
     select facts.dossier_code, versions.due_at
     from facts
-    inner join {{ ref('int_dossier_versions') }} as versions using (dossier_code)
+    inner join versions using (dossier_code)
     where {{ seen_at('versions.export_date', 'facts.apology_at') }}
     qualify row_number() over (partition by facts.dossier_code order by versions.recency) = 1
 ),
@@ -160,7 +168,7 @@ dossiers as (
 )
 
 select
-    dossiers.*,
+    dossiers.* exclude (as_of),
     case when dossiers.outcome = 'resolved' then {{ timeliness(
         'dossiers.ended_at', 'dossiers.due_at', 'dossiers.legal_deadline_due_at',
         'dossiers.apology_issued', 'dossiers.received_at') }}

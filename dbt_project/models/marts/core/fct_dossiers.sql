@@ -1,5 +1,10 @@
 -- One row per dossier: its newest version known at as_of, with its lifecycle and working-day
--- arithmetic (int_dossiers).
+-- arithmetic (int_dossiers). Incremental like it: a night rewrites the dossiers that changed.
+{{ config(
+    materialized='incremental', incremental_strategy='append', on_schema_change='fail',
+    pre_hook="{{ delete_changed_dossiers() }}"
+) }}
+-- depends_on: {{ ref('int_dossier_changes') }}
 select
     dossier_code,
     agency_code,
@@ -31,3 +36,4 @@ select
     updated_at,
     export_date
 from {{ ref('int_dossiers') }}
+where {{ only_changed_dossiers() }}

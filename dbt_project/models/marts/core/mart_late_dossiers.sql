@@ -12,5 +12,6 @@ select
     apology_issued,
     supplement_requests
 from {{ ref('int_dossiers') }}
+cross join {{ ref('int_as_of') }} as as_of
 where (outcome = 'resolved' and timeliness = 'late')
-    or (outcome = 'pending' and {{ is_past_due('deadline_at', 'as_of', 'apology_issued') }})
+    or (outcome = 'pending' and {{ is_past_due('deadline_at', 'as_of.as_of', 'apology_issued') }})

@@ -1,0 +1,116 @@
+-- The dossier × period states every periodic mart reads through int_dossier_periods: one row per
+-- period (month, quarter, year) and received dossier alive in it (received before its end, not
+-- ended before its start), with the dossier's state at the period's end as it was known then
+-- (shared/spec/marts.md, "Point in time"): the end, apologies and supplementation requests count
+-- only when dated before period_end; the appointment is the one of the version read at period_end
+-- (macro version_at); the agency is the one the period reports it under (the 1/7/2025 reform,
+-- int_agency_periods). Without period_end itself, which moves with as_of for every dossier of the
+-- open periods: these rows change only when their dossier does (macro only_changed_dossiers).
+-- depends_on: {{ ref('int_dossier_changes') }}
+with periods as (
+    select * from {{ ref('int_periods') }}
+),
+
+alive as (
+    select
+        periods.period_type,
+        periods.period_start,
+        periods.period_end,
+        dossiers.dossier_code,
+        dossiers.agency_code as receiving_agency_code,
+        dossiers.procedure_code,
+        dossiers.channel,
+        dossiers.outcome,
+        dossiers.received_at,
+        dossiers.ended_at,
+        dossiers.legal_deadline_due_at,
+        dossiers.apology_at
+    from periods
+    inner join {{ ref('int_dossiers') }} as dossiers
+        on {{ alive_in_period('dossiers', 'periods') }}
+    where dossiers.outcome <> 'not_received' and {{ only_changed_dossiers('dossiers.dossier_code') }}
+),
+
+appointments as (
+    -- the appointment in force at each distinct period end, from the version read then
+    select
+        ends.dossier_code,
+        ends.period_end,
+        versions.due_at,
+        case when {{ seen_at('versions.export_date', 'ends.period_end') }}
+                then versions.supplement_requests
+        end as exported_requests
+    from (select distinct dossier_code, period_end from alive) as ends
+    inner join {{ ref('int_dossier_versions') }} as versions using (dossier_code)
+    qualify row_number() over (
+            partition by ends.dossier_code, ends.period_end
+            order by {{ version_at('versions.export_date', 'ends.period_end', 'versions.recency') }}
+        ) = 1
+),
+
+requests as (
+    -- supplementation requests dated before each period end; the latest, and whether it was still
+    -- open (not supplemented before the end)
+    select
+        ends.dossier_code,
+        ends.period_end,
+        count(*) as requests,
+        max(pauses.requested_at) as last_requested_at,
+        arg_max_null(pauses.supplemented_at, pauses.requested_at) as last_supplemented_at
+    from (select distinct dossier_code, period_end from alive) as ends
+    inner join {{ ref('int_dossier_pauses') }} as pauses
+        on pauses.dossier_code = ends.dossier_code
+            and pauses.requested_at < ends.period_end
+    group by ends.dossier_code, ends.period_end
+),
+
+states as (
+    select
+        alive.*,
+        appointments.due_at,
+        {{ deadline_at('appointments.due_at', 'alive.legal_deadline_due_at') }} as deadline_at,
+        coalesce(alive.apology_at < alive.period_end, false) as apology_issued,
+        greatest(coalesce(appointments.exported_requests, 0), coalesce(requests.requests, 0))::integer
+            as supplement_requests,
+        case
+            when requests.last_supplemented_at is null or requests.last_supplemented_at >= alive.period_end
+                then requests.last_requested_at
+        end as open_request_at,
+        coalesce(alive.ended_at < alive.period_end, false) as is_ended
+    from alive
+    left join appointments using (dossier_code, period_end)
+    left join requests using (dossier_code, period_end)
+)
+
+select
+    states.period_type,
+    states.period_start,
+    states.dossier_code,
+    coalesce(agency_periods.reporting_agency_code, states.receiving_agency_code) as agency_code,
+    states.receiving_agency_code,
+    states.procedure_code,
+    states.channel,
+    states.received_at,
+    states.received_at < states.period_start as is_carried_over,
+    {{ received_in_period('states', 'states') }} as is_received,
+    case
+        when states.is_ended then states.outcome
+        else 'pending'
+    end as state,
+    case when states.is_ended then states.ended_at end as ended_at,
+    states.due_at,
+    states.deadline_at,
+    states.apology_issued,
+    states.supplement_requests,
+    states.open_request_at,
+    case when states.is_ended and states.outcome = 'resolved' then {{ timeliness(
+        'states.ended_at', 'states.due_at', 'states.legal_deadline_due_at',
+        'states.apology_issued', 'states.received_at') }}
+    end as timeliness,
+    not states.is_ended
+    and {{ is_past_due('states.deadline_at', 'states.period_end', 'states.apology_issued') }} as is_overdue
+from states
+left join {{ ref('int_agency_periods') }} as agency_periods
+    on agency_periods.period_type = states.period_type
+        and agency_periods.period_start = states.period_start
+        and agency_periods.agency_code = states.receiving_agency_code

@@ -1,0 +1,123 @@
+"""How dbt builds the marts tonight: an increment or a full refresh. No Dagster here.
+
+The per-dossier models (dbt_project/macros/dossier_increments.sql) are incremental: a build
+recomputes only the dossiers with rows loaded since the last build, or whose state moves with
+as_of. That is exact only when the intermediate tables hold what the last build made of the raw
+rows it saw, so every build is recorded in audit.dbt_builds, and a build is a full refresh when:
+  * no build is recorded, or the last one did not finish (its tables may be half updated);
+  * the dbt project changed since (another fingerprint: the models may compute other columns);
+  * an as_of was given, to this build or the last (a past as_of is not a night moving forward);
+  * a catalogue (procedures, agencies, days off) loaded rows since: they reach every dossier;
+  * raw rows the last build saw are gone (quarantined by hand, pipelines.quality.quarantine_rows):
+    the increment only knows rows that arrive.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import datetime
+
+import duckdb
+
+from pipelines.warehouse import scalar
+
+LEDGER_DDL = """
+create table if not exists audit.dbt_builds (
+    run_id varchar,
+    started_at timestamp,
+    finished_at timestamp,
+    mode varchar,               -- full, incremental
+    reason varchar,             -- why a full refresh; the increment's size otherwise
+    as_of_given timestamp,      -- the run's --as-of (NULL: the default, moving with the exports)
+    as_of timestamp,            -- the as_of the build used (intermediate.int_as_of)
+    fingerprint varchar,        -- the dbt project's files (assets.dbt.assets.marts_fingerprint)
+    loaded_through timestamp,   -- the newest raw _loaded_at the build saw
+    raw_rows json,              -- rows per raw table loaded up to loaded_through
+    succeeded boolean           -- NULL while building
+)
+"""
+
+# Raw tables whose new rows an increment follows dossier by dossier (int_dossier_changes).
+FOLLOWED = ("hoso", "tientrinh")
+# Raw tables whose new rows reach every dossier: a full refresh.
+CATALOGUES = ("danhmuc_thutuc", "danhmuc_donvi", "danhmuc_ngaynghi")
+
+
+@dataclass(frozen=True)
+class BuildPlan:
+    full_refresh: bool
+    reason: str
+    loaded_through: datetime | None
+    raw_rows: dict[str, int]
+    dbt_vars: dict[str, str] = field(default_factory=dict)  # changed_since, previous_as_of
+
+    @property
+    def mode(self) -> str:
+        return "full" if self.full_refresh else "incremental"
+
+
+def _raw_tables(con: duckdb.DuckDBPyConnection) -> list[str]:
+    return [t for (t,) in con.execute("select table_name from duckdb_tables() where database_name = "
+                                      "current_database() and schema_name = 'raw' and table_name "
+                                      "not like '\\_%' escape '\\' order by 1").fetchall()]
+
+
+def plan_build(con: duckdb.DuckDBPyConnection, as_of_given: str | None, fingerprint: str) -> BuildPlan:
+    """Whether tonight's build may be an increment on the last one, and from where."""
+    con.execute(LEDGER_DDL)
+    tables = _raw_tables(con)
+    loaded_through = scalar(con, "select max(loaded) from (" + " union all ".join(
+        f"select max(_loaded_at) as loaded from raw.{t}" for t in tables) + ")") if tables else None
+    raw_rows = {t: int(scalar(con, f"select count(*) from raw.{t}")) for t in tables}
+
+    def full(reason: str) -> BuildPlan:
+        return BuildPlan(True, reason, loaded_through, raw_rows)
+
+    last = con.execute("select succeeded, fingerprint, as_of_given, as_of, loaded_through, raw_rows "
+                       "from audit.dbt_builds order by started_at desc limit 1").fetchall()
+    if not last:
+        return full("the first build")
+    succeeded, last_fingerprint, last_as_of_given, last_as_of, last_loaded, last_rows = last[0]
+    if not succeeded:
+        return full("the last build did not finish")
+    if last_fingerprint != fingerprint:
+        return full("the dbt project changed")
+    if as_of_given or last_as_of_given:
+        return full("an as_of was given" + (" to the last build" if not as_of_given else ""))
+    since = [last_loaded] if last_loaded else []
+    for table in CATALOGUES:
+        if table in tables and last_loaded and scalar(
+                con, f"select count(*) from raw.{table} where _loaded_at > ?", since):
+            return full(f"raw.{table} has new rows")
+    for table, count in json.loads(last_rows or "{}").items():
+        still = scalar(con, f"select count(*) from raw.{table} where _loaded_at <= ?", since) \
+            if table in tables and last_loaded else 0
+        if still != count:
+            return full(f"raw.{table} lost {count - still} of the rows the last build saw")
+    if not last_loaded or not last_as_of:
+        return full("the last build saw no rows")
+    return BuildPlan(False, "", loaded_through, raw_rows,
+                     {"changed_since": f"{last_loaded:%Y-%m-%d %H:%M:%S.%f}",
+                      "previous_as_of": f"{last_as_of:%Y-%m-%d %H:%M:%S.%f}"})
+
+
+def start(con: duckdb.DuckDBPyConnection, run_id: str, plan: BuildPlan, as_of_given: str | None,
+          fingerprint: str) -> None:
+    """Record the build before dbt starts: a build that never finishes leaves succeeded NULL."""
+    con.execute(LEDGER_DDL)
+    con.execute("insert into audit.dbt_builds (run_id, started_at, mode, reason, as_of_given, fingerprint, "
+                "loaded_through, raw_rows) values (?, ?, ?, ?, ?, ?, ?, ?)",
+                [run_id, datetime.now(), plan.mode, plan.reason, as_of_given, fingerprint,
+                 plan.loaded_through, json.dumps(plan.raw_rows)])
+
+
+def finish(con: duckdb.DuckDBPyConnection, run_id: str, succeeded: bool) -> None:
+    """Close the build's record, with the as_of it used and, for an increment, how many dossiers
+    it recomputed."""
+    as_of = scalar(con, "select as_of from intermediate.int_as_of") if succeeded else None
+    changed = scalar(con, "select count(*) from intermediate.int_dossier_changes") if succeeded else None
+    con.execute("update audit.dbt_builds set finished_at = ?, succeeded = ?, as_of = ?, "
+                "reason = case when mode = 'incremental' then ? else reason end where run_id = ?",
+                [datetime.now(), succeeded, as_of, f"{changed:,} dossiers recomputed" if changed is not None
+                 else None, run_id])
