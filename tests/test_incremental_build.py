@@ -1,0 +1,142 @@
+"""Incremental dbt builds (issue 10): nights built as increments give exactly the marts of a full
+refresh, and the run falls back to a full refresh whenever an increment would not be exact.
+
+A generated sample province lands night by night (its files in export-date order, cut into four
+nights); the real `parwatch run` job runs after each. The first build is full, the next ones are
+increments recomputing a part of the dossiers. Then dbt rebuilds a copy of that warehouse with
+--full-refresh: every intermediate and mart relation must hold the same rows.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from datetime import date, datetime
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from assets.dbt.assets import DBT_PROJECT_DIR, MARTS_FINGERPRINT
+from conftest import built_warehouse, query
+from pipelines import builds
+from pipelines.generator import generate
+from pipelines.landing import discover
+
+NIGHTS = (date(2025, 4, 20), date(2025, 5, 10), date(2025, 5, 25), date(9999, 12, 31))
+
+
+@pytest.fixture(scope="module")
+def nightly(tmp_path_factory) -> Path:
+    """A warehouse built night by night, one `parwatch run` per night."""
+    root = tmp_path_factory.mktemp("incremental")
+    generate(root / "sample", dossiers=1_500, start=date(2025, 4, 1), days=60, seed=11)
+    files = discover(root / "sample")
+    landing, warehouse = root / "landing", root / "warehouse.duckdb"
+    for night in NIGHTS:
+        for landed in files:
+            target = landing / landed.relative
+            if (landed.export_date is None or landed.export_date <= night) and not target.exists():
+                target.parent.mkdir(parents=True, exist_ok=True)
+                shutil.copy2(landed.path, target)
+        built_warehouse(landing, warehouse)
+    return warehouse
+
+
+def full_refresh(warehouse: Path, copy: Path) -> Path:
+    """dbt's own --full-refresh of every model, on a copy of `warehouse` (as_of: the default)."""
+    shutil.copyfile(warehouse, copy)
+    target = copy.parent / "dbt_target"
+    subprocess.run(
+        [str(Path(sys.executable).parent / "dbt"), "build", "--full-refresh", "--exclude-resource-type", "unit_test",
+         "--quiet", "--target-path", str(target), "--log-path", str(target),
+         "--vars", json.dumps({"warehouse": str(copy)})],
+        cwd=DBT_PROJECT_DIR, env={**os.environ, "PARWATCH_WAREHOUSE": str(copy)}, check=True)
+    return copy
+
+
+def relation_rows(con: duckdb.DuckDBPyConnection, database: str, schema: str, name: str) -> str:
+    """A select of the relation's rows, doubles rounded (parallel sums may differ in the last bit)."""
+    columns = con.execute("select column_name, data_type from duckdb_columns() where database_name = ? "
+                          "and schema_name = ? and table_name = ? order by column_index",
+                          [database, schema, name]).fetchall()
+    select = ", ".join(f'round("{c}", 9)' if kind == "DOUBLE" else f'"{c}"' for c, kind in columns)
+    return f'select {select} from {database}.{schema}."{name}"'
+
+
+def test_the_nights_are_one_full_build_then_increments(nightly):
+    built = query(nightly, "select mode, reason, succeeded from audit.dbt_builds order by started_at")
+    assert [mode for mode, _, _ in built] == ["full", "incremental", "incremental", "incremental"]
+    assert all(succeeded for _, _, succeeded in built)
+    dossiers = query(nightly, "select count(*) from intermediate.int_dossiers")[0][0]
+    for _, reason, _ in built[1:]:  # "N dossiers recomputed": some of the province, not all of it
+        recomputed = int(reason.split()[0].replace(",", ""))
+        assert 0 < recomputed < dossiers
+
+
+def test_increments_give_the_full_refresh_marts(nightly, tmp_path):
+    refreshed = full_refresh(nightly, tmp_path / "refreshed.duckdb")
+    con = duckdb.connect()
+    con.execute(f"attach '{nightly}' as increments (read_only)")
+    con.execute(f"attach '{refreshed}' as refreshed (read_only)")
+    relations = con.execute(
+        "select schema_name, table_name from duckdb_tables() where database_name = 'refreshed' "
+        "and schema_name in ('intermediate', 'marts') union all "
+        "select schema_name, view_name from duckdb_views() where database_name = 'refreshed' "
+        "and schema_name in ('intermediate', 'marts') order by 1, 2").fetchall()
+    compared = {}
+    for schema, name in relations:
+        if name == "int_dossier_changes":  # the increment's own work list: empty in a full refresh
+            continue
+        ours, theirs = (relation_rows(con, db, schema, name) for db in ("increments", "refreshed"))
+        only_ours = con.execute(f"select count(*) from ({ours} except all {theirs})").fetchone()[0]
+        only_theirs = con.execute(f"select count(*) from ({theirs} except all {ours})").fetchone()[0]
+        compared[f"{schema}.{name}"] = (only_ours, only_theirs)
+    assert {"intermediate.int_dossiers", "intermediate.int_dossier_periods", "marts.fct_dossiers",
+            "marts.mart_dossier_progress", "marts.mart_index_766"} <= compared.keys()
+    assert {name: diff for name, diff in compared.items() if diff != (0, 0)} == {}
+
+
+@pytest.fixture
+def copied(nightly, tmp_path) -> duckdb.DuckDBPyConnection:
+    copy = tmp_path / "copy.duckdb"
+    shutil.copyfile(nightly, copy)
+    with duckdb.connect(str(copy)) as con:
+        yield con
+
+
+def test_nothing_new_plans_an_increment_from_the_last_build(copied):
+    plan = builds.plan_build(copied, None, MARTS_FINGERPRINT)
+    last_as_of, last_loaded = copied.execute("select as_of, loaded_through from audit.dbt_builds "
+                                             "order by started_at desc limit 1").fetchall()[0]
+    assert not plan.full_refresh
+    assert plan.dbt_vars == {"changed_since": f"{last_loaded:%Y-%m-%d %H:%M:%S.%f}",
+                             "previous_as_of": f"{last_as_of:%Y-%m-%d %H:%M:%S.%f}"}
+
+
+@pytest.mark.parametrize("change, reason", [
+    ("another dbt project", "the dbt project changed"),
+    ("an as_of", "an as_of was given"),
+    ("a catalogue row", "raw.danhmuc_donvi has new rows"),
+    ("a raw row removed", "raw.hoso lost 1 of the rows the last build saw"),
+    ("an unfinished build", "the last build did not finish"),
+])
+def test_a_build_that_an_increment_cannot_follow_is_a_full_refresh(copied, change, reason):
+    fingerprint, as_of = MARTS_FINGERPRINT, None
+    if change == "another dbt project":
+        fingerprint = "0" * 64
+    elif change == "an as_of":
+        as_of = "2025-05-01 00:00:00"
+    elif change == "a catalogue row":
+        copied.execute("insert into raw.danhmuc_donvi (agency_code, agency_name, _loaded_at) "
+                       "values ('NEW', 'Đơn vị mới', ?)", [datetime.now()])
+    elif change == "a raw row removed":
+        copied.execute("delete from raw.hoso where rowid = (select min(rowid) from raw.hoso)")
+    else:
+        copied.execute("update audit.dbt_builds set succeeded = null "
+                       "where started_at = (select max(started_at) from audit.dbt_builds)")
+    plan = builds.plan_build(copied, as_of, fingerprint)
+    assert plan.full_refresh and plan.reason == reason and plan.dbt_vars == {}
