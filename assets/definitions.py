@@ -27,9 +27,10 @@ DEFAULT_LANDING = REPO / "data" / "landing"
 DEFAULT_WAREHOUSE = REPO / "data" / "warehouse.duckdb"
 
 
-def run_config(as_of: str | None) -> dict:
-    """Run config of the nightly job: the moment the marts describe (None: the latest export)."""
-    return {"ops": {parwatch_dbt_assets.op.name: {"config": {"as_of": as_of}}}}
+def run_config(as_of: str | None, full_refresh: bool = False) -> dict:
+    """Run config of the nightly job: the moment the marts describe (None: the latest export), and
+    whether dbt rebuilds everything rather than the dossiers that changed."""
+    return {"ops": {parwatch_dbt_assets.op.name: {"config": {"as_of": as_of, "full_refresh": full_refresh}}}}
 
 
 def build_definitions(landing: Path, warehouse: Path, demo_key_file: Path | None = None,

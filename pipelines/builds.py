@@ -3,13 +3,14 @@
 The per-dossier models (dbt_project/macros/dossier_increments.sql) are incremental: a build
 recomputes only the dossiers with rows loaded since the last build, or whose state moves with
 as_of. That is exact only when the intermediate tables hold what the last build made of the raw
-rows it saw, so every build is recorded in audit.dbt_builds, and a build is a full refresh when:
+rows it saw, so every build is recorded in audit.dbt_builds (pipelines/warehouse.py), and a build is a full refresh when:
   * no build is recorded, or the last one did not finish (its tables may be half updated);
   * the dbt project changed since (another fingerprint: the models may compute other columns);
   * an as_of was given, to this build or the last (a past as_of is not a night moving forward);
   * a catalogue (procedures, agencies, days off) loaded rows since: they reach every dossier;
   * raw rows the last build saw are gone (quarantined by hand, pipelines.quality.quarantine_rows):
-    the increment only knows rows that arrive.
+    the increment only knows rows that arrive;
+  * the run asks for one (`parwatch run --full-refresh`).
 """
 
 from __future__ import annotations
@@ -22,24 +23,6 @@ import duckdb
 
 from pipelines.warehouse import scalar
 
-LEDGER_DDL = """
-create table if not exists audit.dbt_builds (
-    run_id varchar,
-    started_at timestamp,
-    finished_at timestamp,
-    mode varchar,               -- full, incremental
-    reason varchar,             -- why a full refresh; the increment's size otherwise
-    as_of_given timestamp,      -- the run's --as-of (NULL: the default, moving with the exports)
-    as_of timestamp,            -- the as_of the build used (intermediate.int_as_of)
-    fingerprint varchar,        -- the dbt project's files (assets.dbt.assets.marts_fingerprint)
-    loaded_through timestamp,   -- the newest raw _loaded_at the build saw
-    raw_rows json,              -- rows per raw table loaded up to loaded_through
-    succeeded boolean           -- NULL while building
-)
-"""
-
-# Raw tables whose new rows an increment follows dossier by dossier (int_dossier_changes).
-FOLLOWED = ("hoso", "tientrinh")
 # Raw tables whose new rows reach every dossier: a full refresh.
 CATALOGUES = ("danhmuc_thutuc", "danhmuc_donvi", "danhmuc_ngaynghi")
 
@@ -63,9 +46,10 @@ def _raw_tables(con: duckdb.DuckDBPyConnection) -> list[str]:
                                       "not like '\\_%' escape '\\' order by 1").fetchall()]
 
 
-def plan_build(con: duckdb.DuckDBPyConnection, as_of_given: str | None, fingerprint: str) -> BuildPlan:
-    """Whether tonight's build may be an increment on the last one, and from where."""
-    con.execute(LEDGER_DDL)
+def plan_build(con: duckdb.DuckDBPyConnection, as_of_given: str | None, fingerprint: str,
+               asked: bool = False) -> BuildPlan:
+    """Whether tonight's build may be an increment on the last one, and from where (`asked`: the
+    run asked for a full refresh, `parwatch run --full-refresh`)."""
     tables = _raw_tables(con)
     loaded_through = scalar(con, "select max(loaded) from (" + " union all ".join(
         f"select max(_loaded_at) as loaded from raw.{t}" for t in tables) + ")") if tables else None
@@ -76,6 +60,8 @@ def plan_build(con: duckdb.DuckDBPyConnection, as_of_given: str | None, fingerpr
 
     last = con.execute("select succeeded, fingerprint, as_of_given, as_of, loaded_through, raw_rows "
                        "from audit.dbt_builds order by started_at desc limit 1").fetchall()
+    if asked:
+        return full("asked for (--full-refresh)")
     if not last:
         return full("the first build")
     succeeded, last_fingerprint, last_as_of_given, last_as_of, last_loaded, last_rows = last[0]
@@ -105,7 +91,6 @@ def plan_build(con: duckdb.DuckDBPyConnection, as_of_given: str | None, fingerpr
 def start(con: duckdb.DuckDBPyConnection, run_id: str, plan: BuildPlan, as_of_given: str | None,
           fingerprint: str) -> None:
     """Record the build before dbt starts: a build that never finishes leaves succeeded NULL."""
-    con.execute(LEDGER_DDL)
     con.execute("insert into audit.dbt_builds (run_id, started_at, mode, reason, as_of_given, fingerprint, "
                 "loaded_through, raw_rows) values (?, ?, ?, ?, ?, ?, ?, ?)",
                 [run_id, datetime.now(), plan.mode, plan.reason, as_of_given, fingerprint,

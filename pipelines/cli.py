@@ -37,6 +37,8 @@ def _print_summary(summary: RunSummary) -> None:
     for reason, count in summary.quarantine_reasons[:5]:
         lines.append(f"  quarantined {count:,} × {reason}")
     lines.append(f"  checks  passed {summary.checks_passed}, failed {len(summary.checks_failed)}")
+    if summary.build:
+        lines.append(f"  build   {summary.build}")
     lines += [f"          failed: {name}" for name in summary.checks_failed[:6]]
     if summary.failed_steps:
         lines.append(f"  failed steps: {', '.join(summary.failed_steps)}")
@@ -46,7 +48,8 @@ def _print_summary(summary: RunSummary) -> None:
 
 def _run(args: argparse.Namespace, demo_key_file: Path | None = None) -> int:
     try:
-        summary = run_pipeline(Path(args.landing), Path(args.warehouse), args.as_of, demo_key_file)
+        summary = run_pipeline(Path(args.landing), Path(args.warehouse), args.as_of, demo_key_file,
+                               full_refresh=getattr(args, "full_refresh", False))
     except (MissingKey, WarehouseBusy, FileNotFoundError, InvalidAsOf) as error:
         print(f"parwatch: {error}", file=sys.stderr)
         return 2
@@ -140,6 +143,8 @@ def main(argv: list[str] | None = None) -> int:
     run.add_argument("--warehouse", required=True, help="the DuckDB file")
     run.add_argument("--as-of", dest="as_of", help="'YYYY-MM-DD HH:MM' local time; default: the end "
                      "of the latest export date among the loaded hoso files")
+    run.add_argument("--full-refresh", action="store_true", help="rebuild every dbt model from all the raw "
+                     "rows instead of the dossiers that changed (the run does so by itself when needed)")
 
     pull = commands.add_parser("pull", help="fetch new exports from SFTP / HTTP(S) / folder sources "
                                "into the landing folder")

@@ -122,6 +122,9 @@ def run_summary(con: duckdb.DuckDBPyConnection, run_id: str) -> dict:
     reasons = con.execute(
         "select regexp_replace(reason, '''.*''', '''…''') as reason, count(*) from audit.quarantine "
         "where run_id = ? group by all order by 2 desc, 1 limit 8", run).fetchall()
+    build = con.execute(
+        "select case when mode = 'incremental' then 'incremental: ' || coalesce(reason, 'not finished') "
+        "else 'full refresh: ' || reason end from audit.dbt_builds where run_id = ?", run).fetchall()
     checks = con.execute(
         "select source || ': ' || check_name, success, blocking, details ->> 'blocked_since_run' "
         "from audit.check_results where run_id = ? order by source, check_name", run).fetchall()
@@ -134,6 +137,7 @@ def run_summary(con: duckdb.DuckDBPyConnection, run_id: str) -> dict:
         "checks_failed": [name + (" (blocking" + (f", since run {since[:8]}" if since else "") + ")"
                                   if blocking else "")
                           for name, success, blocking, since in checks if not success],
+        "build": build[0][0] if build else "",
     }
 
 

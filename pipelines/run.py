@@ -46,6 +46,7 @@ class RunSummary:
     checks_passed: int = 0
     checks_failed: list[str] = field(default_factory=list)
     failed_steps: list[str] = field(default_factory=list)
+    build: str = ""  # how dbt built: "incremental: N dossiers recomputed", "full refresh: <why>"
 
 
 def _instance() -> dg.DagsterInstance:
@@ -57,7 +58,7 @@ def _instance() -> dg.DagsterInstance:
 
 def run_pipeline(landing: Path, warehouse: Path, as_of: str | None = None,
                  demo_key_file: Path | None = None,
-                 log: Callable[[str], None] | None = None) -> RunSummary:
+                 log: Callable[[str], None] | None = None, full_refresh: bool = False) -> RunSummary:
     """Load everything new under `landing` into `warehouse`, build the marts, run the checks,
     publish the serving file.
 
@@ -83,7 +84,7 @@ def run_pipeline(landing: Path, warehouse: Path, as_of: str | None = None,
         defs = build_definitions(landing, warehouse, demo_key_file, console=progress_logger(log, full_log))
         result = defs.resolve_job_def("parwatch_nightly").execute_in_process(
             instance=_instance(),
-            run_config=run_config(as_of) | {"loggers": {"console": {}}},
+            run_config=run_config(as_of, full_refresh) | {"loggers": {"console": {}}},
             raise_on_error=False,
             run_id=run_id,
         )
@@ -100,7 +101,8 @@ def run_pipeline(landing: Path, warehouse: Path, as_of: str | None = None,
         seconds=time.monotonic() - started, files=summary["files"], rows=summary["rows"],
         refused=[tuple(row) for row in summary["refused"]],
         quarantine_reasons=[tuple(row) for row in summary["quarantine_reasons"]],
-        checks_passed=summary["checks_passed"], checks_failed=summary["checks_failed"], failed_steps=failed)
+        checks_passed=summary["checks_passed"], checks_failed=summary["checks_failed"], failed_steps=failed,
+        build=summary.get("build", ""))
 
 
 def _raise_if_busy(result: dg.ExecuteInProcessResult) -> None:

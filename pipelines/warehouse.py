@@ -86,6 +86,19 @@ create table if not exists audit.check_results (
     observed_value varchar,
     details json
 );
+create table if not exists audit.dbt_builds (  -- how dbt built each run (pipelines/builds.py)
+    run_id varchar,
+    started_at timestamp,
+    finished_at timestamp,
+    mode varchar,               -- full, incremental
+    reason varchar,             -- why a full refresh; the increment's size otherwise
+    as_of_given timestamp,      -- the run's --as-of (NULL: the default, moving with the exports)
+    as_of timestamp,            -- the as_of the build used (intermediate.int_as_of)
+    fingerprint varchar,        -- the dbt project's files (assets.dbt.assets.marts_fingerprint)
+    loaded_through timestamp,   -- the newest raw _loaded_at the build saw
+    raw_rows json,              -- rows per raw table loaded up to loaded_through
+    succeeded boolean           -- NULL while building
+);
 """
 
 

@@ -29,13 +29,13 @@ def ingest(landing: Path, warehouse: Path) -> dg.ExecuteInProcessResult:
     return dg.materialize(ingestion_assets, resources={"warehouse_run": warehouse_run(landing, warehouse)})
 
 
-def built_warehouse(landing: Path, warehouse: Path, as_of: str | None = None) -> Path:
+def built_warehouse(landing: Path, warehouse: Path, as_of: str | None = None, full_refresh: bool = False) -> Path:
     """The whole pipeline (`parwatch run`'s job) over `landing` into `warehouse`, quietly, with the
     test key and an ephemeral Dagster instance; the test fails unless the marts were built."""
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("PARWATCH_PII_KEY", TEST_KEY)
         patch.delenv("DAGSTER_HOME", raising=False)
-        summary = run_pipeline(landing, warehouse, as_of=as_of, log=lambda message: None)
+        summary = run_pipeline(landing, warehouse, as_of=as_of, log=lambda message: None, full_refresh=full_refresh)
     assert summary.success, summary.failed_steps
     return warehouse
 

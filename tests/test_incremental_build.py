@@ -3,25 +3,21 @@ refresh, and the run falls back to a full refresh whenever an increment would no
 
 A generated sample province lands night by night (its files in export-date order, cut into four
 nights); the real `parwatch run` job runs after each. The first build is full, the next ones are
-increments recomputing a part of the dossiers. Then dbt rebuilds a copy of that warehouse with
---full-refresh: every intermediate and mart relation must hold the same rows.
+increments recomputing a part of the dossiers. Then `parwatch run --full-refresh` rebuilds a copy
+of that warehouse: every intermediate and mart relation must hold the same rows.
 """
 
 from __future__ import annotations
 
-import json
-import os
 import shutil
-import subprocess
-import sys
 from datetime import date, datetime
 from pathlib import Path
 
 import duckdb
 import pytest
-
-from assets.dbt.assets import DBT_PROJECT_DIR, MARTS_FINGERPRINT
 from conftest import built_warehouse, query
+
+from assets.dbt.assets import MARTS_FINGERPRINT
 from pipelines import builds
 from pipelines.generator import generate
 from pipelines.landing import discover
@@ -46,15 +42,13 @@ def nightly(tmp_path_factory) -> Path:
     return warehouse
 
 
-def full_refresh(warehouse: Path, copy: Path) -> Path:
-    """dbt's own --full-refresh of every model, on a copy of `warehouse` (as_of: the default)."""
+def full_refresh(landing: Path, warehouse: Path, copy: Path) -> Path:
+    """`parwatch run --full-refresh` on a copy of `warehouse`, nothing new landed: every model
+    rebuilt from all the raw rows."""
     shutil.copyfile(warehouse, copy)
-    target = copy.parent / "dbt_target"
-    subprocess.run(
-        [str(Path(sys.executable).parent / "dbt"), "build", "--full-refresh", "--exclude-resource-type", "unit_test",
-         "--quiet", "--target-path", str(target), "--log-path", str(target),
-         "--vars", json.dumps({"warehouse": str(copy)})],
-        cwd=DBT_PROJECT_DIR, env={**os.environ, "PARWATCH_WAREHOUSE": str(copy)}, check=True)
+    built_warehouse(landing, copy, full_refresh=True)
+    assert query(copy, "select mode, reason from audit.dbt_builds order by started_at desc limit 1") == [
+        ("full", "asked for (--full-refresh)")]
     return copy
 
 
@@ -75,10 +69,15 @@ def test_the_nights_are_one_full_build_then_increments(nightly):
     for _, reason, _ in built[1:]:  # "N dossiers recomputed": some of the province, not all of it
         recomputed = int(reason.split()[0].replace(",", ""))
         assert 0 < recomputed < dossiers
+    # the last night recomputed both kinds: changed dossiers whole, moved ones in the open periods only
+    changed, moved = query(nightly, "select count(*) filter (where moved_since is null), "
+                                    "count(*) filter (where moved_since is not null) "
+                                    "from intermediate.int_dossier_changes")[0]
+    assert changed > 0 and moved > 0
 
 
 def test_increments_give_the_full_refresh_marts(nightly, tmp_path):
-    refreshed = full_refresh(nightly, tmp_path / "refreshed.duckdb")
+    refreshed = full_refresh(nightly.parent / "landing", nightly, tmp_path / "refreshed.duckdb")
     con = duckdb.connect()
     con.execute(f"attach '{nightly}' as increments (read_only)")
     con.execute(f"attach '{refreshed}' as refreshed (read_only)")
@@ -123,6 +122,7 @@ def test_nothing_new_plans_an_increment_from_the_last_build(copied):
     ("a catalogue row", "raw.danhmuc_donvi has new rows"),
     ("a raw row removed", "raw.hoso lost 1 of the rows the last build saw"),
     ("an unfinished build", "the last build did not finish"),
+    ("parwatch run --full-refresh", "asked for (--full-refresh)"),
 ])
 def test_a_build_that_an_increment_cannot_follow_is_a_full_refresh(copied, change, reason):
     fingerprint, as_of = MARTS_FINGERPRINT, None
@@ -135,8 +135,8 @@ def test_a_build_that_an_increment_cannot_follow_is_a_full_refresh(copied, chang
                        "values ('NEW', 'Đơn vị mới', ?)", [datetime.now()])
     elif change == "a raw row removed":
         copied.execute("delete from raw.hoso where rowid = (select min(rowid) from raw.hoso)")
-    else:
+    elif change == "an unfinished build":
         copied.execute("update audit.dbt_builds set succeeded = null "
                        "where started_at = (select max(started_at) from audit.dbt_builds)")
-    plan = builds.plan_build(copied, as_of, fingerprint)
+    plan = builds.plan_build(copied, as_of, fingerprint, asked=change == "parwatch run --full-refresh")
     assert plan.full_refresh and plan.reason == reason and plan.dbt_vars == {}

@@ -59,6 +59,7 @@ if not (dbt_project.manifest_path.exists() and MANIFEST_FINGERPRINT.exists()
 
 class MartsConfig(dg.Config):
     as_of: str | None = None  # 'YYYY-MM-DD HH:MM[:SS]' local time; None: end of the latest export date
+    full_refresh: bool = False  # rebuild every model, even when an increment would do
 
 
 @dbt_assets(
@@ -72,11 +73,11 @@ def parwatch_dbt_assets(context: dg.AssetExecutionContext, dbt: DbtCliResource, 
     as_of = normalise_as_of(config.as_of)
     with warehouse_run.connect() as con:  # closed before dbt opens the file: DuckDB has one writer
         lifecycle.record_as_of(con, warehouse_run.run_id, as_of)
-    if warehouse_run.marts_current(as_of, MARTS_FINGERPRINT):
+    if not config.full_refresh and warehouse_run.marts_current(as_of, MARTS_FINGERPRINT):
         context.log.info("nothing new since the last published run: the published marts stand")
         return
     with warehouse_run.connect() as con:
-        plan = builds.plan_build(con, as_of, MARTS_FINGERPRINT)
+        plan = builds.plan_build(con, as_of, MARTS_FINGERPRINT, asked=config.full_refresh)
         builds.start(con, warehouse_run.run_id, plan, as_of, MARTS_FINGERPRINT)
     context.log.info(f"dbt build: {'full refresh, ' + plan.reason if plan.full_refresh else 'incremental'}")
     dbt_vars = {"warehouse": warehouse_run.path, **({"as_of": as_of} if as_of else {}), **plan.dbt_vars}

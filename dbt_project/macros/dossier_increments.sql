@@ -1,10 +1,12 @@
-{#- The incremental dossier models (intermediate/dossiers, fct_dossiers) are per dossier: an
-    incremental build recomputes every row of the dossiers of int_dossier_changes and no other.
-    The pre-hook deletes their rows, the model selects only them (macro only_changed_dossiers)
-    and appends, in the model's one transaction. A full build (the first, or --full-refresh,
-    which the run passes whenever an increment would not be exact: pipelines/builds.py) rebuilds
-    everything. Each model names int_dossier_changes in a `depends_on` comment, so dbt builds it
-    first. -#}
+{#- The incremental per-dossier models (intermediate/dossiers, fct_dossiers) recompute, in an
+    incremental build, the rows of the dossiers of int_dossier_changes and no other: the pre-hook
+    deletes them, the model selects only them and appends, in the model's one transaction. A
+    full build (the first, or --full-refresh, which the run passes whenever an increment would
+    not be exact: pipelines/builds.py) rebuilds everything. Each model names int_dossier_changes
+    in a `depends_on` comment, so dbt builds it first.
+    One row per dossier: every row of a changed or moved dossier. One row per dossier and period
+    (int_dossier_period_states): every row of a changed dossier, and of a moved one the rows of
+    the periods still open at its moved_since. -#}
 
 {% macro delete_changed_dossiers() -%}
 {%- if is_incremental() -%}
@@ -17,5 +19,23 @@ delete from {{ this }} where dossier_code in (select dossier_code from {{ ref('i
 ({{ dossier_code }} in (select dossier_code from {{ ref('int_dossier_changes') }}))
 {%- else -%}
 true
+{%- endif -%}
+{%- endmacro %}
+
+{% macro delete_changed_dossier_periods() -%}
+{%- if is_incremental() -%}
+delete from {{ this }} as states
+using {{ ref('int_dossier_changes') }} as changes
+where states.dossier_code = changes.dossier_code
+    and (changes.moved_since is null or {{ period_open_at('states', 'changes.moved_since') }})
+{%- endif -%}
+{%- endmacro %}
+
+{#- A join clause keeping the (dossier, period) pairs an incremental build recomputes. -#}
+{% macro only_changed_dossier_periods(dossier_code, period) -%}
+{%- if is_incremental() -%}
+inner join {{ ref('int_dossier_changes') }} as changes
+        on changes.dossier_code = {{ dossier_code }}
+            and (changes.moved_since is null or {{ period_open_at(period, 'changes.moved_since') }})
 {%- endif -%}
 {%- endmacro %}

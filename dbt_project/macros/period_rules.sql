@@ -1,6 +1,21 @@
 {#- Membership of a dossier in a period (`period` has period_start, a DATE, and period_end, the
     exclusive end capped at as_of). -#}
 
+{#- The exclusive end of a whole period (the next period's first instant), before any cap at as_of. -#}
+{% macro period_full_end(period) -%}
+({{ period }}.period_start + case {{ period }}.period_type
+        when 'month' then interval 1 month
+        when 'quarter' then interval 3 month
+        else interval 1 year
+    end)::timestamp
+{%- endmacro %}
+
+{#- Whether a period is still open at `moment`: not ended by then, so its end (capped at as_of) and
+    its state of the dossiers alive in it move with as_of. -#}
+{% macro period_open_at(period, moment) -%}
+({{ period_full_end(period) }} > {{ moment }})
+{%- endmacro %}
+
 {% macro received_in_period(dossier, period) -%}
 ({{ dossier }}.received_at >= {{ period }}.period_start and {{ dossier }}.received_at < {{ period }}.period_end)
 {%- endmacro %}

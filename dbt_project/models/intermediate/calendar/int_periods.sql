@@ -29,12 +29,5 @@ periods as (
 select
     period_type,
     period_start,
-    least(
-        (period_start + case period_type
-            when 'month' then interval 1 month
-            when 'quarter' then interval 3 month
-            else interval 1 year
-        end)::timestamp,
-        as_of
-    ) as period_end
+    least({{ period_full_end('periods') }}, as_of) as period_end
 from periods

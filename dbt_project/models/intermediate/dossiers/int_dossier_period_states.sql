@@ -5,7 +5,8 @@
 -- only when dated before period_end; the appointment is the one of the version read at period_end
 -- (macro version_at); the agency is the one the period reports it under (the 1/7/2025 reform,
 -- int_agency_periods). Without period_end itself, which moves with as_of for every dossier of the
--- open periods: these rows change only when their dossier does (macro only_changed_dossiers).
+-- open periods: these rows change only when their dossier does, or, for a dossier pending at the
+-- last build, in the periods still open then (macro only_changed_dossier_periods).
 -- depends_on: {{ ref('int_dossier_changes') }}
 with periods as (
     select * from {{ ref('int_periods') }}
@@ -28,7 +29,8 @@ alive as (
     from periods
     inner join {{ ref('int_dossiers') }} as dossiers
         on {{ alive_in_period('dossiers', 'periods') }}
-    where dossiers.outcome <> 'not_received' and {{ only_changed_dossiers('dossiers.dossier_code') }}
+    {{ only_changed_dossier_periods('dossiers.dossier_code', 'periods') }}
+    where dossiers.outcome <> 'not_received'
 ),
 
 appointments as (
