@@ -19,14 +19,13 @@ figures) with this virtualenv.
 from __future__ import annotations
 
 import argparse
-import math
 import os
 import shutil
 import subprocess
 import sys
 import textwrap
 import time
-from datetime import date, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -36,7 +35,6 @@ from benchmarks.ingest_large_export import machine  # noqa: E402
 
 KEY = "benchmark-key-" + "0" * 40
 NIGHT_NEW, NIGHT_VERSIONS = 10_000, 10_000
-CHUNK, CHUNK_DAYS, START = 250_000, 67, date(2024, 1, 1)  # pipelines/generator/portal.py's replay
 
 
 def measure(code: str, repo: Path) -> dict:
@@ -67,8 +65,9 @@ def prepare(out: Path, history: int) -> tuple[Path, Path, Path]:
     import polars as pl
 
     from pipelines.generator import generate, write_portal_hoso_csv
+    from pipelines.generator.portal import history_end
 
-    export = START + timedelta(days=math.ceil(history / CHUNK) * CHUNK_DAYS)  # after the last receipt
+    export = history_end(history)  # after the last receipt
     landing = out / f"landing_{history}"
     history_file = landing / "hoso" / f"hoso_H26_{export:%Y%m%d}.csv"
     night_file = out / f"night_{history}" / f"hoso_H26_{export + timedelta(days=1):%Y%m%d}.csv"

@@ -16,29 +16,40 @@ from .writers import render
 
 CHUNK = 250_000
 DAYS = 60  # simulated time of one chunk
+START = date(2024, 1, 1)
+LAP = 12  # chunks dated one after the other (67 days apart: 2024-01 to 2026-03); more lap over them
 
 
 def write_portal_hoso_csv(path: Path, rows: int, seed: int = 7) -> None:
     """`rows` dossiers (their latest state), UTF-8, comma, PascalCase headers. One chunk is
-    simulated; later chunks replay it shifted in time (dossier codes re-dated), so codes never
-    repeat and memory stays at one chunk."""
-    start = date(2024, 1, 1)
+    simulated; later chunks replay it shifted in time (dossier codes re-dated), memory stays at one
+    chunk. Past LAP chunks (3,000,000 dossiers) the replay starts again from the first dates, a
+    denser province: the sequence number of a later lap's codes starts with the lap (1..8), so codes
+    never repeat and no export is dated after 2026-03 (see `history_end`)."""
     n = min(CHUNK, rows)
-    sim, _ = simulate_province(n, start, DAYS, seed)
+    sim, _ = simulate_province(n, START, DAYS, seed)
     paid, _tx = payments(sim, seed)
     base = dossier_versions(sim, paid, latest_only=True).drop("export_date")
     parts = pl.col("dossier_code").str.split("-")
     stamps = [c for c, t in base.schema.items() if t == pl.Datetime("us")]
-    written, shift = 0, 0
+    written, chunks = 0, 0
     with Path(path).open("wb") as sink:
         while written < rows:
             chunk = base.head(rows - written)
-            if shift:
-                offset = timedelta(days=shift)
+            lap, offset = divmod(chunks, LAP)
+            if lap or offset:
+                shift = timedelta(days=offset * (DAYS + 7))
+                sequence = parts.list.get(2)
                 chunk = chunk.with_columns(
-                    pl.concat_str(parts.list.get(0), (parts.list.get(1).str.strptime(pl.Date, "%y%m%d") + offset)
-                                  .dt.strftime("%y%m%d"), parts.list.get(2), separator="-").alias("dossier_code"),
-                    *[pl.col(c) + offset for c in stamps])
+                    pl.concat_str(parts.list.get(0), (parts.list.get(1).str.strptime(pl.Date, "%y%m%d") + shift)
+                                  .dt.strftime("%y%m%d"), pl.concat_str(pl.lit(str(lap)), sequence) if lap else sequence,
+                                  separator="-").alias("dossier_code"),
+                    *[pl.col(c) + shift for c in stamps])
             render(chunk, HOSO, PORTAL_CSV).write_csv(sink, include_header=written == 0)
             written += chunk.height
-            shift += DAYS + 7
+            chunks += 1
+
+
+def history_end(rows: int) -> date:
+    """A date after every receipt of `write_portal_hoso_csv(path, rows)`: the history's export date."""
+    return START + timedelta(days=min(-(-rows // CHUNK), LAP) * (DAYS + 7))
