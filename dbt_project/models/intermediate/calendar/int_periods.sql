@@ -27,7 +27,7 @@ periods as (
 )
 
 select
-    period_type,
-    period_start,
-    least({{ period_full_end('periods') }}, as_of) as period_end
+    periods.period_type,
+    periods.period_start,
+    least({{ period_full_end('periods') }}, periods.as_of) as period_end
 from periods

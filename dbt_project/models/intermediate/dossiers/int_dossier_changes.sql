@@ -15,43 +15,45 @@
 {%- set previous_as_of = var('previous_as_of', '') %}
 {%- set previous = adapter.get_relation(database=this.database, schema=this.schema, identifier='int_dossiers') %}
 {%- if changed_since and previous_as_of and previous %}
-with changed as (
-    select versions.dossier_code
-    from {{ ref('stg_one_stop__dossier_versions') }} as versions
-    where versions.loaded_at > '{{ changed_since }}'::timestamp
-        or not {{ seen_at('versions.export_date', "'" ~ previous_as_of ~ "'::timestamp") }}
-        or versions.received_at >= '{{ previous_as_of }}'::timestamp
-        or versions.ended_at >= '{{ previous_as_of }}'::timestamp
-        or versions.returned_at >= '{{ previous_as_of }}'::timestamp
-        or versions.rejected_at >= '{{ previous_as_of }}'::timestamp
-        or versions.supplement_requested_at >= '{{ previous_as_of }}'::timestamp
-        or versions.supplement_received_at >= '{{ previous_as_of }}'::timestamp
-    union
-    select steps.dossier_code
-    from {{ ref('stg_one_stop__dossier_steps') }} as steps
-    where steps.loaded_at > '{{ changed_since }}'::timestamp
-        or not {{ seen_at('steps.export_date', "'" ~ previous_as_of ~ "'::timestamp") }}
-        or steps.step_at >= '{{ previous_as_of }}'::timestamp
-)
+    with changed as (
+        select versions.dossier_code
+        from {{ ref('stg_one_stop__dossier_versions') }} as versions
+        where versions.loaded_at > '{{ changed_since }}'::timestamp
+            or not {{ seen_at('versions.export_date', "'" ~ previous_as_of ~ "'::timestamp") }}
+            or versions.received_at >= '{{ previous_as_of }}'::timestamp
+            or versions.ended_at >= '{{ previous_as_of }}'::timestamp
+            or versions.returned_at >= '{{ previous_as_of }}'::timestamp
+            or versions.rejected_at >= '{{ previous_as_of }}'::timestamp
+            or versions.supplement_requested_at >= '{{ previous_as_of }}'::timestamp
+            or versions.supplement_received_at >= '{{ previous_as_of }}'::timestamp
+        union
+        select steps.dossier_code
+        from {{ ref('stg_one_stop__dossier_steps') }} as steps
+        where steps.loaded_at > '{{ changed_since }}'::timestamp
+            or not {{ seen_at('steps.export_date', "'" ~ previous_as_of ~ "'::timestamp") }}
+            or steps.step_at >= '{{ previous_as_of }}'::timestamp
+    )
 
-select
-    dossier_code,
-    null::timestamp as moved_since
-from changed
-union all
-select
-    previous_build.dossier_code,
-    '{{ previous_as_of }}'::timestamp as moved_since
-from {{ previous }} as previous_build
-where previous_build.outcome in ('pending', 'not_received')
-    and previous_build.dossier_code not in (select changed.dossier_code from changed)
-{%- else %}
-select
-    dossier_code,
-    null::timestamp as moved_since
-from (
-    select dossier_code from {{ ref('stg_one_stop__dossier_versions') }}
-    union
-    select dossier_code from {{ ref('stg_one_stop__dossier_steps') }}
-)
-{%- endif %}
+    select
+        dossier_code,
+        null::timestamp as moved_since
+    from changed
+    union all
+    select
+        previous_build.dossier_code,
+        '{{ previous_as_of }}'::timestamp as moved_since
+    from {{ previous }} as previous_build
+    where previous_build.outcome in ('pending', 'not_received')
+        and previous_build.dossier_code not in (select changed.dossier_code from changed)
+{% else %}
+    with every_dossier as (
+        select versions.dossier_code from {{ ref('stg_one_stop__dossier_versions') }} as versions
+        union
+        select steps.dossier_code from {{ ref('stg_one_stop__dossier_steps') }} as steps
+    )
+
+    select
+        dossier_code,
+        null::timestamp as moved_since
+    from every_dossier
+{% endif %}

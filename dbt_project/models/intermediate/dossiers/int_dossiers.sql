@@ -168,7 +168,8 @@ dossiers as (
 )
 
 select
-    dossiers.* exclude (as_of),
+    -- as_of is int_as_of's: a dossier's row must not move with it (an increment keeps ended ones)
+    dossiers.* exclude (as_of),  -- noqa: RF02
     case when dossiers.outcome = 'resolved' then {{ timeliness(
         'dossiers.ended_at', 'dossiers.due_at', 'dossiers.legal_deadline_due_at',
         'dossiers.apology_issued', 'dossiers.received_at') }}

@@ -1,17 +1,20 @@
 -- Dossiers resolved late, or pending and past due (macro is_past_due) at as_of.
 select
-    dossier_code,
-    agency_code,
-    procedure_code,
-    received_at,
-    due_at,
-    ended_at,
-    status,
-    outcome,
-    days_late,
-    apology_issued,
-    supplement_requests
-from {{ ref('int_dossiers') }}
+    dossiers.dossier_code,
+    dossiers.agency_code,
+    dossiers.procedure_code,
+    dossiers.received_at,
+    dossiers.due_at,
+    dossiers.ended_at,
+    dossiers.status,
+    dossiers.outcome,
+    dossiers.days_late,
+    dossiers.apology_issued,
+    dossiers.supplement_requests
+from {{ ref('int_dossiers') }} as dossiers
 cross join {{ ref('int_as_of') }} as as_of
-where (outcome = 'resolved' and timeliness = 'late')
-    or (outcome = 'pending' and {{ is_past_due('deadline_at', 'as_of.as_of', 'apology_issued') }})
+where (dossiers.outcome = 'resolved' and dossiers.timeliness = 'late')
+    or (
+        dossiers.outcome = 'pending'
+        and {{ is_past_due('dossiers.deadline_at', 'as_of.as_of', 'dossiers.apology_issued') }}
+    )
