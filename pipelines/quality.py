@@ -34,19 +34,19 @@ from zoneinfo import ZoneInfo
 
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")  # read when GX is imported
 
-import duckdb
-import great_expectations as gx
-import pandas as pd
-from great_expectations.core import ExpectationValidationResult
-from great_expectations.data_context.types.base import (
-    DataContextConfig,
-    InMemoryStoreBackendDefaults,
-    ProgressBarsConfig,
-)
+from typing import TYPE_CHECKING
 
-from pipelines.gx_duckdb import add_duckdb_datasource
+import duckdb
+
 from pipelines.schemas import SOURCES
 from pipelines.warehouse import raw_columns, scalar
+
+# Great Expectations (and pandas) are imported where a batch is validated: importing GX takes
+# seconds, which a run with nothing new to check, or the code location loading, need not pay.
+if TYPE_CHECKING:
+    import great_expectations as gx
+    import pandas as pd
+    from great_expectations.core import ExpectationValidationResult
 
 EXPECTATIONS_DIR = Path(__file__).resolve().parent.parent / "expectations"
 LOCAL_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -133,17 +133,25 @@ class CheckOutcome:
     blocked_since_run: str | None = None  # an earlier run that found this batch failing
 
 
-def load_suite(table: str) -> gx.ExpectationSuite:
-    """The suite expectations/<table>.json; every expectation must say whether it blocks, and why."""
+def suite_expectations(table: str) -> list[dict]:
+    """The expectations of expectations/<table>.json as written; each must say whether it blocks,
+    and why."""
     data = json.loads((EXPECTATIONS_DIR / f"{table}.json").read_text(encoding="utf-8"))
-    suite = gx.ExpectationSuite(**data)
-    for expectation in suite.expectations:
-        meta = expectation.meta or {}
+    for expectation in data["expectations"]:
+        meta = expectation.get("meta") or {}
         if not isinstance(meta.get("blocking"), bool) or not meta.get("why"):
-            raise ValueError(
-                f"{table}: {check_name(expectation.configuration)} needs meta blocking (true/false) and why"
-            )
-    return suite
+            name = _columns(expectation.get("kwargs") or {})
+            raise ValueError(f"{table}: {expectation['type']}({','.join(name)}) needs meta blocking "
+                             "(true/false) and why")
+    return data["expectations"]
+
+
+def load_suite(table: str) -> gx.ExpectationSuite:
+    """The suite expectations/<table>.json as a GX suite (see suite_expectations)."""
+    import great_expectations as gx
+
+    suite_expectations(table)
+    return gx.ExpectationSuite(**json.loads((EXPECTATIONS_DIR / f"{table}.json").read_text(encoding="utf-8")))
 
 
 def check_name(config) -> str:
@@ -169,7 +177,6 @@ def validate_batch(
 ) -> CheckOutcome:
     """Validate the unvalidated rows of raw.<table> (see the module docstring) in DuckDB, or through
     pandas in slices of `slice_rows` if given; record one audit row per expectation under run_id."""
-    suite = load_suite(table)
     checked_at = datetime.now(LOCAL_TZ).replace(tzinfo=None)
     runs = pending_runs(con, table)
     batch_rows, rows_loaded = con.execute(
@@ -180,6 +187,7 @@ def validate_batch(
         _record(con, [_empty_batch_row(run_id, checked_at, table, runs)])
         return CheckOutcome(table, 0, passed=True, batch_run_ids=runs)
 
+    suite = load_suite(table)
     if slice_rows is None:
         results = validate_in_duckdb(con, table, suite, runs, int(rows_loaded))
     else:
@@ -238,6 +246,8 @@ def validate_in_duckdb(
     """The suite's results on the batch of `runs`, computed by DuckDB: the enriched batch (batch_sql,
     the run ids inlined) made once into a temporary table of the datasource's cursor, then GX's SQL
     datasource over a query asset of it (GX would otherwise re-run the enrichment for every metric)."""
+    from pipelines.gx_duckdb import add_duckdb_datasource
+
     datasource = add_duckdb_datasource(gx_context(), "warehouse", con)
     runs_literal = "[" + ", ".join("'" + run.replace("'", "''") + "'" for run in runs) + "]::varchar[]"
     query = batch_sql(table, suite.expectations).replace("$runs::varchar[]", runs_literal)
@@ -262,6 +272,9 @@ def validate_slices(
     """The suite's results on the batch of `runs`, in suite order: ROW_LOCAL expectations slice by
     slice, their results added up by _add_up; the others once, on a frame of the whole batch holding
     only the columns they name (none for a row count)."""
+    import great_expectations as gx
+    import pandas as pd
+
     results: dict[str, list[ExpectationValidationResult]] = {}
 
     def validate(frame: pd.DataFrame, expectations: list) -> None:
@@ -294,6 +307,8 @@ def _add_up(slices: list[ExpectationValidationResult]) -> ExpectationValidationR
     Counts add up; success is recomputed as GX does from the totals: vacuously true with no rows or
     no considered (non-missing) rows, else (considered - unexpected) / considered >= mostly.
     """
+    from great_expectations.core import ExpectationValidationResult
+
     config = slices[0].expectation_config
     raised = [r for r in slices if r.exception_info and r.exception_info.get("raised_exception")]
     if raised:
@@ -329,6 +344,8 @@ def batch_slices(
     DuckDB strings to pandas in one go holds about five times the frame in transient memory; vector
     by vector it holds next to nothing. The connection is busy until the last slice is read.
     """
+    import pandas as pd
+
     result = con.execute(batch_sql(table, expectations), {"runs": runs})
     chunks, rows, sliced = [], 0, False
     while len(chunk := result.fetch_df_chunk(1)):  # up to one vector (2048 rows)
@@ -381,6 +398,13 @@ def batch_sql(table: str, expectations: list) -> str:
 
 def gx_context():
     """A throwaway in-memory GX context (no analytics, no progress bars)."""
+    import great_expectations as gx
+    from great_expectations.data_context.types.base import (
+        DataContextConfig,
+        InMemoryStoreBackendDefaults,
+        ProgressBarsConfig,
+    )
+
     return gx.get_context(
         mode="ephemeral",
         project_config=DataContextConfig(
