@@ -8,9 +8,10 @@ province's catalogues), in a fresh warehouse, each step in its own process (its 
              versions of the latest ones;
   re-run     `parwatch run` again, nothing new.
 Prints wall and CPU seconds (CPU: user + system of the process and its children, dbt included;
-wall depends on what else the machine runs), peak RSS (the largest process), and the ratios.
+wall depends on what else the machine runs), peak RSS (the largest process), and the ratios, and
+draws them (CPU seconds per step and history size) into --chart.
 
-    python benchmarks/province_scale.py [--histories 300000 3000000] [--repo DIR] [--out DIR]
+    python benchmarks/province_scale.py [--histories 300000 3000000] [--repo DIR] [--out DIR] [--chart PNG]
 
 --repo runs the steps on another checkout of ParWatch (e.g. an older commit, for before/after
 figures) with this virtualenv.
@@ -97,6 +98,7 @@ def main() -> None:
     parser.add_argument("--repo", type=Path, default=REPO, help="the ParWatch checkout to measure")
     parser.add_argument("--out", type=Path, default=HERE / "out")
     parser.add_argument("--keep", action="store_true", help="keep the generated files for the next run")
+    parser.add_argument("--chart", type=Path, default=HERE / "province_scale.png", help="the chart of the figures")
     args = parser.parse_args()
     repo = args.repo.resolve()
 
@@ -134,8 +136,37 @@ def main() -> None:
             a, b = results[small][name], results[large][name]
             print(f"{name} over {large:,} / over {small:,}: wall {b['wall'] / a['wall']:.2f}x, "
                   f"CPU {b['cpu'] / a['cpu']:.2f}x")
+    print(f"chart: {chart(results, args.chart)}")
     if not args.keep:
         shutil.rmtree(args.out)
+
+
+def chart(results: dict[int, dict[str, dict]], out: Path) -> Path:
+    """CPU seconds of each step, one group of bars per history size, with read_csv's multiple."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    steps = ["read_csv", "full load", "nightly", "re-run"]
+    figure, axis = plt.subplots(figsize=(9, 4.5), dpi=110)
+    width = 0.8 / len(steps)
+    for index, step in enumerate(steps):
+        xs = [position + index * width for position in range(len(results))]
+        cpu = [results[history][step]["cpu"] for history in results]
+        bars = axis.bar(xs, cpu, width, label=step)
+        axis.bar_label(bars, labels=[f"{value:.0f}" for value in cpu], fontsize=7)
+    axis.set_xticks([position + 0.4 - width / 2 for position in range(len(results))],
+                    [f"{history:,} dossiers" for history in results])
+    axis.set_ylabel("CPU seconds (process and children)")
+    axis.set_yscale("log")
+    axis.set_title("ParWatch nightly run at province scale (benchmarks/province_scale.py)")
+    axis.legend(fontsize=8)
+    axis.grid(alpha=0.3, axis="y")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    figure.savefig(out, bbox_inches="tight")
+    plt.close(figure)
+    return out
 
 
 if __name__ == "__main__":
