@@ -24,8 +24,9 @@ def write_portal_hoso_csv(path: Path, rows: int, seed: int = 7) -> None:
     """`rows` dossiers (their latest state), UTF-8, comma, PascalCase headers. One chunk is
     simulated; later chunks replay it shifted in time (dossier codes re-dated), memory stays at one
     chunk. Past LAP chunks (3,000,000 dossiers) the replay starts again from the first dates, a
-    denser province: the sequence number of a later lap's codes starts with the lap (1..8), so codes
-    never repeat and no export is dated after 2026-03 (see `history_end`)."""
+    denser province: the first digit of a later lap's sequence numbers (always a padding 0 in a chunk)
+    becomes the lap (1..8), so codes never repeat, keep their 4-7 digits, and no export is dated
+    after 2026-03 (see `history_end`)."""
     n = min(CHUNK, rows)
     sim, _ = simulate_province(n, START, DAYS, seed)
     paid, _tx = payments(sim, seed)
@@ -40,9 +41,11 @@ def write_portal_hoso_csv(path: Path, rows: int, seed: int = 7) -> None:
             if lap or offset:
                 shift = timedelta(days=offset * (DAYS + 7))
                 sequence = parts.list.get(2)
+                if lap:
+                    sequence = pl.concat_str(pl.lit(str(lap)), sequence.str.slice(1))
                 chunk = chunk.with_columns(
                     pl.concat_str(parts.list.get(0), (parts.list.get(1).str.strptime(pl.Date, "%y%m%d") + shift)
-                                  .dt.strftime("%y%m%d"), pl.concat_str(pl.lit(str(lap)), sequence) if lap else sequence,
+                                  .dt.strftime("%y%m%d"), sequence,
                                   separator="-").alias("dossier_code"),
                     *[pl.col(c) + shift for c in stamps])
             render(chunk, HOSO, PORTAL_CSV).write_csv(sink, include_header=written == 0)
