@@ -14,20 +14,15 @@
 --     before it is known, the apology's own moment (an apology is only issued for a late dossier,
 --     so it had missed its appointment by then: a lower bound).
 -- depends_on: {{ ref('int_dossier_changes') }}
-with versions as (
+with newest as (
     select * from {{ ref('int_dossier_versions') }}
-    where {{ only_changed_dossiers() }}
-),
-
-newest as (
-    select * from versions
-    where recency = 1
+    where recency = 1 and {{ only_changed_dossiers() }}
 ),
 
 first_ended as (
     select dossier_code, outcome, min(export_date) as first_ended_export_date
-    from versions
-    where outcome in ('resolved', 'stopped')
+    from {{ ref('int_dossier_versions') }}
+    where outcome in ('resolved', 'stopped') and {{ only_changed_dossiers() }}
     group by dossier_code, outcome
 ),
 
@@ -56,7 +51,7 @@ before_apology as (
     -- the appointment in force before the first apology: the newest version exported before it
     select facts.dossier_code, versions.due_at
     from facts
-    inner join versions using (dossier_code)
+    inner join {{ ref('int_dossier_versions') }} as versions using (dossier_code)
     where {{ seen_at('versions.export_date', 'facts.apology_at') }}
     qualify row_number() over (partition by facts.dossier_code order by versions.recency) = 1
 ),
