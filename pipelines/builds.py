@@ -71,18 +71,16 @@ def plan_build(con: duckdb.DuckDBPyConnection, as_of_given: str | None, fingerpr
         return full("the dbt project changed")
     if as_of_given or last_as_of_given:
         return full("an as_of was given" + (" to the last build" if not as_of_given else ""))
-    since = [last_loaded] if last_loaded else []
-    for table in CATALOGUES:
-        if table in tables and last_loaded and scalar(
-                con, f"select count(*) from raw.{table} where _loaded_at > ?", since):
-            return full(f"raw.{table} has new rows")
-    for table, count in json.loads(last_rows or "{}").items():
-        still = scalar(con, f"select count(*) from raw.{table} where _loaded_at <= ?", since) \
-            if table in tables and last_loaded else 0
-        if still != count:
-            return full(f"raw.{table} lost {count - still} of the rows the last build saw")
     if not last_loaded or not last_as_of:
         return full("the last build saw no rows")
+    for table in CATALOGUES:
+        if table in tables and scalar(con, f"select count(*) from raw.{table} where _loaded_at > ?", [last_loaded]):
+            return full(f"raw.{table} has new rows")
+    for table, count in json.loads(last_rows).items():
+        still = scalar(con, f"select count(*) from raw.{table} where _loaded_at <= ?", [last_loaded]) \
+            if table in tables else 0
+        if still != count:
+            return full(f"raw.{table} lost {count - still} of the rows the last build saw")
     return BuildPlan(False, "", loaded_through, raw_rows,
                      {"changed_since": f"{last_loaded:%Y-%m-%d %H:%M:%S.%f}",
                       "previous_as_of": f"{last_as_of:%Y-%m-%d %H:%M:%S.%f}"})
@@ -97,12 +95,12 @@ def start(con: duckdb.DuckDBPyConnection, run_id: str, plan: BuildPlan, as_of_gi
                  plan.loaded_through, json.dumps(plan.raw_rows)])
 
 
-def finish(con: duckdb.DuckDBPyConnection, run_id: str, succeeded: bool) -> None:
-    """Close the build's record, with the as_of it used and, for an increment, how many dossiers
-    it recomputed."""
-    as_of = scalar(con, "select as_of from intermediate.int_as_of") if succeeded else None
-    changed = scalar(con, "select count(*) from intermediate.int_dossier_changes") if succeeded else None
-    con.execute("update audit.dbt_builds set finished_at = ?, succeeded = ?, as_of = ?, "
+def finish(con: duckdb.DuckDBPyConnection, run_id: str) -> None:
+    """Close the record of a build that built and passed every node, with the as_of it used and,
+    for an increment, how many dossiers it recomputed. (A build that fails is never closed: its
+    succeeded stays NULL and the next build is a full refresh.)"""
+    as_of = scalar(con, "select as_of from intermediate.int_as_of")
+    changed = scalar(con, "select count(*) from intermediate.int_dossier_changes")
+    con.execute("update audit.dbt_builds set finished_at = ?, succeeded = true, as_of = ?, "
                 "reason = case when mode = 'incremental' then ? else reason end where run_id = ?",
-                [datetime.now(), succeeded, as_of, f"{changed:,} dossiers recomputed" if changed is not None
-                 else None, run_id])
+                [datetime.now(), as_of, f"{changed:,} dossiers recomputed", run_id])

@@ -37,9 +37,9 @@ def _print_summary(summary: RunSummary) -> None:
     for reason, count in summary.quarantine_reasons[:5]:
         lines.append(f"  quarantined {count:,} × {reason}")
     lines.append(f"  checks  passed {summary.checks_passed}, failed {len(summary.checks_failed)}")
+    lines += [f"          failed: {name}" for name in summary.checks_failed[:6]]
     if summary.build:
         lines.append(f"  build   {summary.build}")
-    lines += [f"          failed: {name}" for name in summary.checks_failed[:6]]
     if summary.failed_steps:
         lines.append(f"  failed steps: {', '.join(summary.failed_steps)}")
     lines.append(f"  warehouse {summary.warehouse}; readers: {summary.serving}  (duckdb {summary.serving} -readonly)")

@@ -86,5 +86,5 @@ def parwatch_dbt_assets(context: dg.AssetExecutionContext, dbt: DbtCliResource, 
     warehouse_run.writer_started(build.process)
     yield from build.stream()
     with warehouse_run.connect() as con:  # reached only when every node built and passed
-        builds.finish(con, warehouse_run.run_id, succeeded=True)
+        builds.finish(con, warehouse_run.run_id)
     shutil.rmtree(build.target_path, ignore_errors=True)  # one folder per build would pile up nightly
