@@ -29,7 +29,7 @@ NIGHTS = (date(2025, 4, 20), date(2025, 5, 10), date(2025, 5, 25), date(9999, 12
 def nightly(tmp_path_factory) -> Path:
     """A warehouse built night by night, one `parwatch run` per night."""
     root = tmp_path_factory.mktemp("incremental")
-    generate(root / "sample", dossiers=1_500, start=date(2025, 4, 1), days=60, seed=11)
+    generate(root / "sample", dossiers=1_500, start=date(2025, 4, 1), days=75, seed=11)
     files = discover(root / "sample")
     landing, warehouse = root / "landing", root / "warehouse.duckdb"
     for night in NIGHTS:
@@ -69,7 +69,8 @@ def test_the_nights_are_one_full_build_then_increments(nightly):
     for _, reason, _ in built[1:]:  # "N dossiers recomputed": some of the province, not all of it
         recomputed = int(reason.split()[0].replace(",", ""))
         assert 0 < recomputed < dossiers
-    # the last night recomputed both kinds: changed dossiers whole, moved ones in the open periods only
+    # the last night (into June) recomputed both kinds: changed dossiers whole, and dossiers pending
+    # at the last build in the periods begun since only
     changed, moved = query(nightly, "select count(*) filter (where moved_since is null), "
                                     "count(*) filter (where moved_since is not null) "
                                     "from intermediate.int_dossier_changes")[0]

@@ -1,22 +1,23 @@
-{#- The incremental per-dossier models (intermediate/dossiers, fct_dossiers) recompute, in an
-    incremental build, the rows of the dossiers of int_dossier_changes and no other: the pre-hook
-    deletes them, the model selects only them and appends, in the model's one transaction. A
-    full build (the first, or --full-refresh, which the run passes whenever an increment would
-    not be exact: pipelines/builds.py) rebuilds everything. Each model names int_dossier_changes
-    in a `depends_on` comment, so dbt builds it first.
-    One row per dossier: every row of a changed or moved dossier. One row per dossier and period
-    (int_dossier_period_states): every row of a changed dossier, and of a moved one the rows of
-    the periods still open at its moved_since. -#}
+{#- The incremental per-dossier models (intermediate/dossiers) recompute, in an incremental
+    build, the rows of the dossiers of int_dossier_changes and no other: the pre-hook deletes them,
+    the model selects only them and appends, in the model's one transaction. A full build (the
+    first, or --full-refresh, which the run passes whenever an increment would not be exact:
+    pipelines/builds.py) rebuilds everything. Each model names int_dossier_changes in a
+    `depends_on` comment, so dbt builds it first.
+    One row per dossier: every row of a changed dossier (moved_since NULL). One row per dossier
+    and period (int_dossier_period_states): every row of a changed dossier, and of a dossier
+    still pending at the last build (moved_since, that build's as_of) the rows of the periods
+    begun since. -#}
 
 {% macro delete_changed_dossiers() -%}
 {%- if is_incremental() -%}
-delete from {{ this }} where dossier_code in (select dossier_code from {{ ref('int_dossier_changes') }})
+delete from {{ this }} where {{ only_changed_dossiers() }}
 {%- endif -%}
 {%- endmacro %}
 
 {% macro only_changed_dossiers(dossier_code='dossier_code') -%}
 {%- if is_incremental() -%}
-({{ dossier_code }} in (select dossier_code from {{ ref('int_dossier_changes') }}))
+({{ dossier_code }} in (select dossier_code from {{ ref('int_dossier_changes') }} where moved_since is null))
 {%- else -%}
 true
 {%- endif -%}
@@ -27,7 +28,7 @@ true
 delete from {{ this }} as states
 using {{ ref('int_dossier_changes') }} as changes
 where states.dossier_code = changes.dossier_code
-    and (changes.moved_since is null or {{ period_open_at('states', 'changes.moved_since') }})
+    and (changes.moved_since is null or states.period_start > changes.moved_since)
 {%- endif -%}
 {%- endmacro %}
 
@@ -36,6 +37,6 @@ where states.dossier_code = changes.dossier_code
 {%- if is_incremental() -%}
 inner join {{ ref('int_dossier_changes') }} as changes
         on changes.dossier_code = {{ dossier_code }}
-            and (changes.moved_since is null or {{ period_open_at(period, 'changes.moved_since') }})
+            and (changes.moved_since is null or {{ period }}.period_start > changes.moved_since)
 {%- endif -%}
 {%- endmacro %}

@@ -10,12 +10,6 @@
     end)::timestamp
 {%- endmacro %}
 
-{#- Whether a period is still open at `moment`: not ended by then, so its end (capped at as_of) and
-    its state of the dossiers alive in it move with as_of. -#}
-{% macro period_open_at(period, moment) -%}
-({{ period_full_end(period) }} > {{ moment }})
-{%- endmacro %}
-
 {% macro received_in_period(dossier, period) -%}
 ({{ dossier }}.received_at >= {{ period }}.period_start and {{ dossier }}.received_at < {{ period }}.period_end)
 {%- endmacro %}

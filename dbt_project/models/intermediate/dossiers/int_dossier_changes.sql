@@ -3,14 +3,15 @@
 -- that build saw; previous_as_of, its as_of):
 --   * changed (moved_since NULL: every row of the dossier): a version or step loaded after
 --     changed_since, or exported or dated at or after previous_as_of (not known to that build);
---   * moved (moved_since = previous_as_of): pending or not received at previous_as_of, read from
---     the int_dossiers that build left (before this build replaces it), nothing new: only what
---     moves with as_of changes, i.e. the dossier's own row and its rows of the periods still open
---     at previous_as_of (macro period_open_at); its rows of closed periods stand.
+--   * moved (moved_since = previous_as_of): pending at previous_as_of, read from the int_dossiers
+--     that build left (before this build replaces it), nothing new, when a period (month, and so
+--     maybe quarter and year) has begun since: the dossier is alive in it and needs its row there.
+--     Its other rows stand: nothing a model stores moves with as_of (period_end, is_overdue and
+--     days_late are added by views).
 -- A dossier ended before previous_as_of, with nothing new, keeps every row. Without the vars (a
 -- full refresh, a build by hand): every dossier, changed.
 -- (dbt parses with the run's vars: the dependencies are named whatever the branch.)
--- depends_on: {{ ref('stg_one_stop__dossier_versions') }}, {{ ref('stg_one_stop__dossier_steps') }}
+-- depends_on: {{ ref('stg_one_stop__dossier_versions') }}, {{ ref('stg_one_stop__dossier_steps') }}, {{ ref('int_as_of') }}
 {%- set changed_since = var('changed_since', '') %}
 {%- set previous_as_of = var('previous_as_of', '') %}
 {%- set previous = adapter.get_relation(database=this.database, schema=this.schema, identifier='int_dossiers') %}
@@ -43,8 +44,11 @@
         previous_build.dossier_code,
         '{{ previous_as_of }}'::timestamp as moved_since
     from {{ previous }} as previous_build
-    where previous_build.outcome in ('pending', 'not_received')
+    where previous_build.outcome = 'pending'
         and previous_build.dossier_code not in (select changed.dossier_code from changed)
+        -- every period begins with a month
+        and (select date_trunc('month', as_of.as_of) from {{ ref('int_as_of') }} as as_of)
+        > '{{ previous_as_of }}'::timestamp
 {% else %}
     with every_dossier as (
         select versions.dossier_code from {{ ref('stg_one_stop__dossier_versions') }} as versions

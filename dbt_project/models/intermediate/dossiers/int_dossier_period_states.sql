@@ -3,10 +3,12 @@
 -- ended before its start), with the dossier's state at the period's end as it was known then
 -- (shared/spec/marts.md, "Point in time"): the end, apologies and supplementation requests count
 -- only when dated before period_end; the appointment is the one of the version read at period_end
--- (macro version_at); the agency is the one the period reports it under (the 1/7/2025 reform,
--- int_agency_periods). Without period_end itself, which moves with as_of for every dossier of the
--- open periods: these rows change only when their dossier does, or, for a dossier pending at the
--- last build, in the periods still open then (macro only_changed_dossier_periods).
+-- (macro version_at; at the end of an open period, capped at as_of, every known version is seen:
+-- the newest, without a window); the agency is the one the period reports it under (the 1/7/2025
+-- reform, int_agency_periods). Nothing here moves with as_of: what does (period_end, is_overdue)
+-- is added by the int_dossier_periods view, so a row changes only when its dossier does, and a
+-- dossier with nothing new only gains the rows of the periods begun since the last build (macro
+-- only_changed_dossier_periods).
 -- depends_on: {{ ref('int_dossier_changes') }}
 with periods as (
     select * from {{ ref('int_periods') }}
@@ -17,6 +19,7 @@ alive as (
         periods.period_type,
         periods.period_start,
         periods.period_end,
+        {{ period_full_end('periods') }} as period_full_end,
         dossiers.dossier_code,
         dossiers.agency_code as receiving_agency_code,
         dossiers.procedure_code,
@@ -33,8 +36,24 @@ alive as (
     where dossiers.outcome <> 'not_received'
 ),
 
+ends as (
+    select distinct dossier_code, period_end, period_end < period_full_end as is_open from alive
+),
+
 appointments as (
-    -- the appointment in force at each distinct period end, from the version read then
+    -- the appointment in force at each distinct period end, from the version read then: at the
+    -- end of an open period (capped at as_of, which sees every known version) the newest...
+    select
+        ends.dossier_code,
+        ends.period_end,
+        versions.due_at,
+        versions.supplement_requests as exported_requests
+    from ends
+    inner join {{ ref('int_dossier_versions') }} as versions
+        on versions.dossier_code = ends.dossier_code and versions.recency = 1
+    where ends.is_open
+    union all
+    -- ... else the version macro version_at picks
     select
         ends.dossier_code,
         ends.period_end,
@@ -42,8 +61,9 @@ appointments as (
         case when {{ seen_at('versions.export_date', 'ends.period_end') }}
                 then versions.supplement_requests
         end as exported_requests
-    from (select distinct dossier_code, period_end from alive) as ends
+    from ends
     inner join {{ ref('int_dossier_versions') }} as versions using (dossier_code)
+    where not ends.is_open
     qualify row_number() over (
             partition by ends.dossier_code, ends.period_end
             order by {{ version_at('versions.export_date', 'ends.period_end', 'versions.recency') }}
@@ -59,7 +79,7 @@ requests as (
         count(*) as requests,
         max(pauses.requested_at) as last_requested_at,
         arg_max_null(pauses.supplemented_at, pauses.requested_at) as last_supplemented_at
-    from (select distinct dossier_code, period_end from alive) as ends
+    from ends
     inner join {{ ref('int_dossier_pauses') }} as pauses
         on pauses.dossier_code = ends.dossier_code
             and pauses.requested_at < ends.period_end
@@ -108,9 +128,7 @@ select
     case when states.is_ended and states.outcome = 'resolved' then {{ timeliness(
         'states.ended_at', 'states.due_at', 'states.legal_deadline_due_at',
         'states.apology_issued', 'states.received_at') }}
-    end as timeliness,
-    not states.is_ended
-    and {{ is_past_due('states.deadline_at', 'states.period_end', 'states.apology_issued') }} as is_overdue
+    end as timeliness
 from states
 left join {{ ref('int_agency_periods') }} as agency_periods
     on agency_periods.period_type = states.period_type

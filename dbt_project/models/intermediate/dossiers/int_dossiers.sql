@@ -13,6 +13,8 @@
 --     before it: that of the newest version exported before the first apology; when no version
 --     before it is known, the apology's own moment (an apology is only issued for a late dossier,
 --     so it had missed its appointment by then: a lower bound).
+-- Nothing here moves with as_of for a dossier with nothing new (an increment keeps its row):
+-- days_late, which does while it is pending, is added by the int_dossier_lateness view.
 -- depends_on: {{ ref('int_dossier_changes') }}
 with newest as (
     select * from {{ ref('int_dossier_versions') }}
@@ -163,7 +165,7 @@ dossiers as (
 )
 
 select
-    -- as_of is int_as_of's: a dossier's row must not move with it (an increment keeps ended ones)
+    -- as_of is int_as_of's: a dossier's row must not move with it
     dossiers.* exclude (as_of),  -- noqa: RF02
     case when dossiers.outcome = 'resolved' then {{ timeliness(
         'dossiers.ended_at', 'dossiers.due_at', 'dossiers.legal_deadline_due_at',
@@ -171,24 +173,9 @@ select
     end as timeliness,
     abs(due_day.working_day_seq - legal_day.working_day_seq) > 1 as due_date_mismatch,
     (ended_day.working_day_seq - received_day.working_day_seq - dossiers.pause_working_days)::integer
-        as processing_working_days,
-    case
-        when dossiers.outcome = 'not_received' then null
-        when (
-            dossiers.outcome = 'resolved'
-            and {{ is_past_due('dossiers.deadline_at', 'dossiers.ended_at', 'dossiers.apology_issued') }}
-        )
-        or (
-            dossiers.outcome = 'pending'
-            and {{ is_past_due('dossiers.deadline_at', 'dossiers.as_of', 'dossiers.apology_issued') }}
-        )
-            then greatest(coalesce(ended_day.working_day_seq, as_of_day.working_day_seq) - missed_day.working_day_seq, 0)
-        else 0
-    end::integer as days_late
+        as processing_working_days
 from dossiers
 left join {{ ref('int_calendar') }} as received_day on received_day.calendar_date = dossiers.received_at::date
 left join {{ ref('int_calendar') }} as due_day on due_day.calendar_date = dossiers.due_at::date
 left join {{ ref('int_calendar') }} as legal_day on legal_day.calendar_date = dossiers.legal_deadline_due_at::date
-left join {{ ref('int_calendar') }} as missed_day on missed_day.calendar_date = dossiers.missed_deadline_at::date
 left join {{ ref('int_calendar') }} as ended_day on ended_day.calendar_date = dossiers.ended_at::date
-left join {{ ref('int_calendar') }} as as_of_day on as_of_day.calendar_date = dossiers.as_of::date

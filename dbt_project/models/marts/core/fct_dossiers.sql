@@ -1,10 +1,7 @@
 -- One row per dossier: its newest version known at as_of, with its lifecycle and working-day
--- arithmetic (int_dossiers). Incremental like it: a night rewrites the dossiers that changed.
-{{ config(
-    materialized='incremental', incremental_strategy='append', on_schema_change='fail',
-    pre_hook="{{ delete_changed_dossiers() }}"
-) }}
--- depends_on: {{ ref('int_dossier_changes') }}
+-- arithmetic (int_dossiers), days_late at as_of (int_dossier_lateness). A view: the rows are
+-- stored once, in int_dossiers (incremental); readers get it as a table in the serving file.
+{{ config(materialized='view') }}
 select
     dossier_code,
     agency_code,
@@ -35,5 +32,4 @@ select
     owner_key,
     updated_at,
     export_date
-from {{ ref('int_dossiers') }}
-where {{ only_changed_dossiers() }}
+from {{ ref('int_dossier_lateness') }}

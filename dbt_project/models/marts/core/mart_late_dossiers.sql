@@ -1,4 +1,4 @@
--- Dossiers resolved late, or pending and past due (macro is_past_due) at as_of.
+-- Dossiers resolved late, or pending and past due at as_of (is_overdue).
 select
     dossiers.dossier_code,
     dossiers.agency_code,
@@ -11,10 +11,5 @@ select
     dossiers.days_late,
     dossiers.apology_issued,
     dossiers.supplement_requests
-from {{ ref('int_dossiers') }} as dossiers
-cross join {{ ref('int_as_of') }} as as_of
-where (dossiers.outcome = 'resolved' and dossiers.timeliness = 'late')
-    or (
-        dossiers.outcome = 'pending'
-        and {{ is_past_due('dossiers.deadline_at', 'as_of.as_of', 'dossiers.apology_issued') }}
-    )
+from {{ ref('int_dossier_lateness') }} as dossiers
+where (dossiers.outcome = 'resolved' and dossiers.timeliness = 'late') or dossiers.is_overdue
