@@ -92,8 +92,9 @@ def publish(con: duckdb.DuckDBPyConnection, warehouse: Path, run_id: str, marts_
     con.execute(f"attach '{_quoted(building)}' as serving")
     try:
         con.execute("create schema serving.marts; create schema serving.audit")
-        for (table,) in con.execute("select table_name from duckdb_tables() where database_name = "
-                                    "current_database() and schema_name = 'marts' order by 1").fetchall():
+        # the marts' views too (fct_dossiers reads the lateness at as_of): readers get tables
+        for (table,) in con.execute("select table_name from information_schema.tables where table_catalog = "
+                                    "current_database() and table_schema = 'marts' order by 1").fetchall():
             con.execute(f'create table serving.marts."{table}" as select * from marts."{table}"')
         present = {t for (t,) in con.execute("select table_name from duckdb_tables() where database_name = "
                                               "current_database() and schema_name = 'audit'").fetchall()}
