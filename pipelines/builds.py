@@ -16,7 +16,7 @@ rows it saw, so every build is recorded in audit.dbt_builds (pipelines/warehouse
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 
 import duckdb
@@ -33,7 +33,11 @@ class BuildPlan:
     reason: str
     loaded_through: datetime | None
     raw_rows: dict[str, int]
-    dbt_vars: dict[str, str] = field(default_factory=dict)  # changed_since, previous_as_of
+    # an increment's bounds, from the last build: the newest load it saw and its as_of (recorded in
+    # audit.dbt_builds, where the dbt macro `increment_bounds` reads them: not dbt vars, whose
+    # change every night would cost dbt a full re-parse)
+    changed_since: datetime | None = None
+    previous_as_of: datetime | None = None
 
     @property
     def mode(self) -> str:
@@ -81,18 +85,16 @@ def plan_build(con: duckdb.DuckDBPyConnection, as_of_given: str | None, fingerpr
             if table in tables else 0
         if still != count:
             return full(f"raw.{table} lost {count - still} of the rows the last build saw")
-    return BuildPlan(False, "", loaded_through, raw_rows,
-                     {"changed_since": f"{last_loaded:%Y-%m-%d %H:%M:%S.%f}",
-                      "previous_as_of": f"{last_as_of:%Y-%m-%d %H:%M:%S.%f}"})
+    return BuildPlan(False, "", loaded_through, raw_rows, changed_since=last_loaded, previous_as_of=last_as_of)
 
 
 def start(con: duckdb.DuckDBPyConnection, run_id: str, plan: BuildPlan, as_of_given: str | None,
           fingerprint: str) -> None:
     """Record the build before dbt starts: a build that never finishes leaves succeeded NULL."""
     con.execute("insert into audit.dbt_builds (run_id, started_at, mode, reason, as_of_given, fingerprint, "
-                "loaded_through, raw_rows) values (?, ?, ?, ?, ?, ?, ?, ?)",
+                "loaded_through, raw_rows, changed_since, previous_as_of) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 [run_id, datetime.now(), plan.mode, plan.reason, as_of_given, fingerprint,
-                 plan.loaded_through, json.dumps(plan.raw_rows)])
+                 plan.loaded_through, json.dumps(plan.raw_rows), plan.changed_since, plan.previous_as_of])
 
 
 def finish(con: duckdb.DuckDBPyConnection, run_id: str) -> None:

@@ -97,7 +97,9 @@ create table if not exists audit.dbt_builds (  -- how dbt built each run (pipeli
     fingerprint varchar,        -- the dbt project's files (assets.dbt.assets.marts_fingerprint)
     loaded_through timestamp,   -- the newest raw _loaded_at the build saw
     raw_rows json,              -- rows per raw table loaded up to loaded_through
-    succeeded boolean           -- NULL while building
+    succeeded boolean,          -- NULL while building
+    changed_since timestamp,    -- an increment's bounds (NULL: a full refresh): the last build's
+    previous_as_of timestamp    -- loaded_through and as_of (dbt reads them: macro increment_bounds)
 );
 """
 
@@ -111,6 +113,13 @@ def raw_columns(source: Source) -> list[tuple[str, str]]:
             columns.extend(DERIVED_COLUMNS.get(source.name, ()))
     return columns + list(RAW_METADATA)
 
+
+# Audit columns added since the first warehouses: (table, column, type).
+_ADDED = (
+    ("audit.file_manifest", "rows_skipped", "bigint"),
+    ("audit.dbt_builds", "changed_since", "timestamp"),
+    ("audit.dbt_builds", "previous_as_of", "timestamp"),
+)
 
 # Columns whose type changed: (table, column, old type, new type, SQL converting an old value).
 _RETYPED = (
@@ -130,7 +139,8 @@ def create_tables(con: duckdb.DuckDBPyConnection) -> None:
         for name, type_ in raw_columns(source):
             con.execute(f'alter table raw.{source.name} add column if not exists "{name}" {type_}')
     con.execute(AUDIT_DDL)
-    con.execute("alter table audit.file_manifest add column if not exists rows_skipped bigint")
+    for table, column, type_ in _ADDED:
+        con.execute(f"alter table {table} add column if not exists {column} {type_}")
     for table, column, old, new, convert in _RETYPED:
         schema, name = table.split(".")
         current = scalar(con, "select data_type from information_schema.columns where table_schema = ? "

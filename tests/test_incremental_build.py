@@ -17,7 +17,7 @@ import duckdb
 import pytest
 from conftest import built_warehouse, query
 
-from assets.dbt.assets import MARTS_FINGERPRINT
+from assets.dbt.assets import MARTS_FINGERPRINT, dbt_target_path
 from pipelines import builds
 from pipelines.generator import generate
 from pipelines.landing import discover
@@ -100,6 +100,14 @@ def test_increments_give_the_full_refresh_marts(nightly, tmp_path):
     assert {name: diff for name, diff in compared.items() if diff != (0, 0)} == {}
 
 
+def test_every_night_after_the_first_reparses_only_what_changed(nightly):
+    """The increment's bounds reach dbt through audit.dbt_builds, not vars that change nightly."""
+    logs = "".join(log.read_text(encoding="utf-8") for log in dbt_target_path(nightly).glob("dbt.log*"))
+    assert logs.count('"msg": "Running with dbt') == len(NIGHTS)
+    # the first build parses it all (its vars are not those of the install's `dbt parse`)
+    assert logs.count('"msg": "Partial parsing enabled: ') == len(NIGHTS) - 1
+
+
 @pytest.fixture
 def copied(nightly, tmp_path) -> duckdb.DuckDBPyConnection:
     copy = tmp_path / "copy.duckdb"
@@ -113,8 +121,7 @@ def test_nothing_new_plans_an_increment_from_the_last_build(copied):
     last_as_of, last_loaded = copied.execute("select as_of, loaded_through from audit.dbt_builds "
                                              "order by started_at desc limit 1").fetchall()[0]
     assert not plan.full_refresh
-    assert plan.dbt_vars == {"changed_since": f"{last_loaded:%Y-%m-%d %H:%M:%S.%f}",
-                             "previous_as_of": f"{last_as_of:%Y-%m-%d %H:%M:%S.%f}"}
+    assert (plan.changed_since, plan.previous_as_of) == (last_loaded, last_as_of)
 
 
 @pytest.mark.parametrize("change, reason", [
@@ -140,4 +147,4 @@ def test_a_build_that_an_increment_cannot_follow_is_a_full_refresh(copied, chang
         copied.execute("update audit.dbt_builds set succeeded = null "
                        "where started_at = (select max(started_at) from audit.dbt_builds)")
     plan = builds.plan_build(copied, as_of, fingerprint, asked=change == "parwatch run --full-refresh")
-    assert plan.full_refresh and plan.reason == reason and plan.dbt_vars == {}
+    assert plan.full_refresh and plan.reason == reason and plan.changed_since is plan.previous_as_of is None

@@ -40,3 +40,23 @@ inner join {{ ref('int_dossier_changes') }} as changes
             and (changes.moved_since is null or {{ period }}.period_start > changes.moved_since)
 {%- endif -%}
 {%- endmacro %}
+
+{#- The bounds of the increment this build makes, as the run planned them (pipelines/builds.py,
+    recorded in audit.dbt_builds before dbt starts): {'changed_since': the newest load the last
+    build saw, 'previous_as_of': its as_of}, as SQL timestamp literals; empty for a full refresh, a
+    build by hand (no build in progress) or while dbt parses. Read from the warehouse, not passed as
+    vars: the vars stay the same night after night, so dbt re-parses only what changed. -#}
+{% macro increment_bounds() -%}
+{%- if not execute or adapter.get_relation(database=target.database, schema='audit', identifier='dbt_builds') is none -%}
+{{ return({}) }}
+{%- endif -%}
+{%- set building = run_query("
+    select strftime(changed_since, '%Y-%m-%d %H:%M:%S.%f'), strftime(previous_as_of, '%Y-%m-%d %H:%M:%S.%f')
+    from audit.dbt_builds
+    where finished_at is null and changed_since is not null and previous_as_of is not null
+        and started_at = (select max(started_at) from audit.dbt_builds)") -%}
+{%- if building.rows | length == 0 -%}
+{{ return({}) }}
+{%- endif -%}
+{{ return({'changed_since': building.rows[0][0], 'previous_as_of': building.rows[0][1]}) }}
+{%- endmacro %}

@@ -1,6 +1,6 @@
 -- The dossiers an incremental build of the per-dossier models recomputes (macros/dossier_increments.sql),
--- from the last build (vars given by the run, pipelines/builds.py: changed_since, the newest load
--- that build saw; previous_as_of, its as_of):
+-- from the last build (macro increment_bounds, as the run planned it in pipelines/builds.py:
+-- changed_since, the newest load that build saw; previous_as_of, its as_of):
 --   * changed (moved_since NULL: every row of the dossier): a version or step loaded after
 --     changed_since, or exported or dated at or after previous_as_of (not known to that build);
 --   * moved (moved_since = previous_as_of): pending at previous_as_of, read from the int_dossiers
@@ -8,12 +8,13 @@
 --     maybe quarter and year) has begun since: the dossier is alive in it and needs its row there.
 --     Its other rows stand: nothing a model stores moves with as_of (period_end, is_overdue and
 --     days_late are added by views).
--- A dossier ended before previous_as_of, with nothing new, keeps every row. Without the vars (a
+-- A dossier ended before previous_as_of, with nothing new, keeps every row. Without bounds (a
 -- full refresh, a build by hand): every dossier, changed.
--- (dbt parses with the run's vars: the dependencies are named whatever the branch.)
+-- (dbt parses without bounds: the dependencies are named whatever the branch.)
 -- depends_on: {{ ref('stg_one_stop__dossier_versions') }}, {{ ref('stg_one_stop__dossier_steps') }}, {{ ref('int_as_of') }}
-{%- set changed_since = var('changed_since', '') %}
-{%- set previous_as_of = var('previous_as_of', '') %}
+{%- set bounds = increment_bounds() %}
+{%- set changed_since = bounds.get('changed_since', '') %}
+{%- set previous_as_of = bounds.get('previous_as_of', '') %}
 {%- set previous = adapter.get_relation(database=this.database, schema=this.schema, identifier='int_dossiers') %}
 {%- if changed_since and previous_as_of and previous %}
     with changed as (
