@@ -32,6 +32,15 @@ where states.dossier_code = changes.dossier_code
 {%- endif -%}
 {%- endmacro %}
 
+{#- A filter keeping the dossiers of int_dossier_changes, changed or moved. -#}
+{% macro only_dossiers_of_changes(dossier_code='dossier_code') -%}
+{%- if is_incremental() -%}
+({{ dossier_code }} in (select dossier_code from {{ ref('int_dossier_changes') }}))
+{%- else -%}
+true
+{%- endif -%}
+{%- endmacro %}
+
 {#- A join clause keeping the (dossier, period) pairs an incremental build recomputes. -#}
 {% macro only_changed_dossier_periods(dossier_code, period) -%}
 {%- if is_incremental() -%}

@@ -14,6 +14,13 @@ with periods as (
     select * from {{ ref('int_periods') }}
 ),
 
+dossiers as {{ 'materialized' if is_incremental() }} (
+    -- an increment's dossiers, gathered first: else DuckDB range-joins every dossier with every
+    -- period before it filters (10 s at 10M dossiers, against 0.4 s)
+    select * from {{ ref('int_dossiers') }}
+    where {{ only_dossiers_of_changes() }}
+),
+
 alive as (
     select
         periods.period_type,
@@ -30,7 +37,7 @@ alive as (
         dossiers.legal_deadline_due_at,
         dossiers.apology_at
     from periods
-    inner join {{ ref('int_dossiers') }} as dossiers
+    inner join dossiers
         on {{ alive_in_period('dossiers', 'periods') }}
     {{ only_changed_dossier_periods('dossiers.dossier_code', 'periods') }}
     where dossiers.outcome <> 'not_received'
