@@ -15,9 +15,12 @@ delete from {{ this }} where {{ only_changed_dossiers() }}
 {%- endif -%}
 {%- endmacro %}
 
-{% macro only_changed_dossiers(dossier_code='dossier_code') -%}
+{#- A filter keeping the dossiers an increment recomputes whole (moved_since NULL), and with
+    `moved_too` the moved ones as well (int_dossier_period_states then keeps their new periods). -#}
+{% macro only_changed_dossiers(dossier_code='dossier_code', moved_too=false) -%}
 {%- if is_incremental() -%}
-({{ dossier_code }} in (select dossier_code from {{ ref('int_dossier_changes') }} where moved_since is null))
+({{ dossier_code }} in (select dossier_code from {{ ref('int_dossier_changes') }}
+{%- if not moved_too %} where moved_since is null{% endif %}))
 {%- else -%}
 true
 {%- endif -%}
@@ -29,15 +32,6 @@ delete from {{ this }} as states
 using {{ ref('int_dossier_changes') }} as changes
 where states.dossier_code = changes.dossier_code
     and (changes.moved_since is null or states.period_start > changes.moved_since)
-{%- endif -%}
-{%- endmacro %}
-
-{#- A filter keeping the dossiers of int_dossier_changes, changed or moved. -#}
-{% macro only_dossiers_of_changes(dossier_code='dossier_code') -%}
-{%- if is_incremental() -%}
-({{ dossier_code }} in (select dossier_code from {{ ref('int_dossier_changes') }}))
-{%- else -%}
-true
 {%- endif -%}
 {%- endmacro %}
 

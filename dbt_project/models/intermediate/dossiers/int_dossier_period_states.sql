@@ -18,7 +18,7 @@ dossiers as {{ 'materialized' if is_incremental() }} (
     -- an increment's dossiers, gathered first: else DuckDB range-joins every dossier with every
     -- period before it filters (10 s at 10M dossiers, against 0.4 s)
     select * from {{ ref('int_dossiers') }}
-    where {{ only_dossiers_of_changes() }}
+    where {{ only_changed_dossiers(moved_too=true) }}
 ),
 
 alive as (
