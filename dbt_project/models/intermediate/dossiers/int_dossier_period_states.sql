@@ -8,8 +8,13 @@
 -- reform, int_agency_periods). Nothing here moves with as_of: what does (period_end, is_overdue)
 -- is added by the int_dossier_periods view, so a row changes only when its dossier does, and a
 -- dossier with nothing new only gains the rows of the periods begun since the last build (macro
--- only_changed_dossier_periods).
--- depends_on: {{ ref('int_dossier_changes') }}
+-- only_changed_dossier_periods). Each row also carries what is known at as_of of the dossier as a
+-- whole (fee, payment flag, digitisation, electronic result, result delivery: the cohort measures
+-- count them in the month it was received or resolved), so that a row holds all the counts read
+-- of it (int_services__period_counts) and a changed dossier's rows can be compared before and
+-- after (int_dossier_period_changes, from int_dossier_period_states_replaced, which must read
+-- this table before this build replaces the rows).
+-- depends_on: {{ ref('int_dossier_changes') }}, {{ ref('int_dossier_period_states_replaced') }}
 with periods as (
     select * from {{ ref('int_periods') }}
 ),
@@ -35,7 +40,12 @@ alive as (
         dossiers.received_at,
         dossiers.ended_at,
         dossiers.legal_deadline_due_at,
-        dossiers.apology_at
+        dossiers.apology_at,
+        dossiers.owes_fee,
+        dossiers.paid_online,
+        coalesce(dossiers.components_digitised, false) as components_digitised,
+        coalesce(dossiers.electronic_result, false) as electronic_result,
+        dossiers.result_delivery
     from periods
     inner join dossiers
         on {{ alive_in_period('dossiers', 'periods') }}
@@ -135,7 +145,12 @@ select
     case when states.is_ended and states.outcome = 'resolved' then {{ timeliness(
         'states.ended_at', 'states.due_at', 'states.legal_deadline_due_at',
         'states.apology_issued', 'states.received_at') }}
-    end as timeliness
+    end as timeliness,
+    states.owes_fee,
+    states.paid_online,
+    states.components_digitised,
+    states.electronic_result,
+    states.result_delivery
 from states
 left join {{ ref('int_agency_periods') }} as agency_periods
     on agency_periods.period_type = states.period_type

@@ -1,76 +1,55 @@
 -- Every count and rate the agency-month service marts and the 766 index read, defined once, on
--- one row per month and agency with a received dossier alive in the month (int_dossier_periods,
--- under the agency the month reports it under): dossiers received in the month by channel, fee and
+-- one row per month and agency with a received dossier alive in the month (the month rows of
+-- int_services__period_counts, under the agency the month reports it under): dossiers received in the month by channel, fee and
 -- digitisation, and dossiers resolved in the month with an electronic result, each with what is
 -- known of it at as_of (cohorts mature up to as_of); procedures in scope at the agency's level
 -- in the catalogue version valid at the month's end, by online level; the 766 progress counts.
 -- Rates are NULL when their denominator is 0.
-with dossier_months as (
-    select
-        periods.period_start,
-        periods.period_end,
-        periods.agency_code,
-        periods.is_received,
-        periods.state,
-        dossiers.procedure_code,
-        dossiers.channel,
-        dossiers.owes_fee,
-        dossiers.paid_online,
-        coalesce(dossiers.components_digitised, false) as components_digitised,
-        coalesce(dossiers.electronic_result, false) as electronic_result
-    from {{ ref('int_dossier_periods') }} as periods
-    inner join {{ ref('int_dossiers') }} as dossiers using (dossier_code)
-    where periods.period_type = 'month'
+with month_counts as (
+    select * from {{ ref('int_services__period_counts') }}
+    where period_type = 'month'
 ),
 
 months as (
     select distinct
-        dossier_months.period_start,
-        dossier_months.period_end,
-        dossier_months.agency_code,
+        month_counts.period_start,
+        periods.period_end,
+        month_counts.agency_code,
         agency.level as agency_level,
         coalesce(agency_periods.is_alive, true) as agency_is_alive
-    from dossier_months
+    from month_counts
+    inner join {{ ref('int_periods') }} as periods using (period_type, period_start)
     left join {{ ref('int_agencies') }} as agency using (agency_code)
     left join {{ ref('int_agency_periods') }} as agency_periods
         on agency_periods.period_type = 'month'
-            and agency_periods.period_start = dossier_months.period_start
-            and agency_periods.agency_code = dossier_months.agency_code
+            and agency_periods.period_start = month_counts.period_start
+            and agency_periods.agency_code = month_counts.agency_code
 ),
 
-received as (
+dossiers as (
     select
         period_start,
         agency_code,
-        count(*) as dossiers_received,
-        count(*) filter (where channel = 2) as dossiers_online,
-        count(*) filter (where channel = 1) as dossiers_direct,
-        count(*) filter (where channel = 3) as dossiers_postal,
-        count(*) filter (where components_digitised) as dossiers_with_digitised_components,
-        count(*) filter (where owes_fee) as dossiers_with_fee,
-        count(*) filter (where owes_fee and paid_online in (1, 2)) as dossiers_paid_online
-    from dossier_months
-    where is_received
-    group by all
-),
-
-resolved as (
-    select
-        period_start,
-        agency_code,
-        count(*) as dossiers_resolved,
-        count(*) filter (where electronic_result) as dossiers_with_electronic_result,
-        count(*) filter (where electronic_result and components_digitised)
-            as dossiers_digitised_with_electronic_result
-    from dossier_months
-    where state = 'resolved'
+        sum(received_new)::bigint as dossiers_received,
+        sum(received_online)::bigint as dossiers_online,
+        sum(received_direct)::bigint as dossiers_direct,
+        sum(received_postal)::bigint as dossiers_postal,
+        sum(received_with_digitised_components)::bigint as dossiers_with_digitised_components,
+        sum(received_with_fee)::bigint as dossiers_with_fee,
+        sum(received_paid_online_dvcqg + received_paid_online_local)::bigint as dossiers_paid_online,
+        sum(resolved_total)::bigint as dossiers_resolved,
+        sum(resolved_with_electronic_result)::bigint as dossiers_with_electronic_result,
+        sum(resolved_digitised_with_electronic_result)::bigint as dossiers_digitised_with_electronic_result,
+        sum(processed_766)::bigint as dossiers_processed_766,
+        sum(on_time_766)::bigint as dossiers_on_time_766
+    from month_counts
     group by all
 ),
 
 online_procedures_used as (
     select distinct period_start, agency_code, procedure_code
-    from dossier_months
-    where is_received and channel = 2
+    from month_counts
+    where received_online > 0
 ),
 
 catalogue as (
@@ -109,16 +88,6 @@ procedures as (
     group by all
 ),
 
-progress as (
-    select
-        period_start,
-        agency_code,
-        count(*) as dossiers_processed_766,
-        count(*) filter (where on_time_766) as dossiers_on_time_766
-    from {{ ref('int_services__progress_766') }}
-    group by all
-),
-
 counts as (
     select
         months.period_start,
@@ -130,24 +99,21 @@ counts as (
         coalesce(procedures.procedures_online_full, 0) as procedures_online_full,
         coalesce(procedures.procedures_online_partial, 0) as procedures_online_partial,
         coalesce(procedures.procedures_online_with_dossiers, 0) as procedures_online_with_dossiers,
-        coalesce(received.dossiers_received, 0) as dossiers_received,
-        coalesce(received.dossiers_online, 0) as dossiers_online,
-        coalesce(received.dossiers_direct, 0) as dossiers_direct,
-        coalesce(received.dossiers_postal, 0) as dossiers_postal,
-        coalesce(received.dossiers_with_digitised_components, 0) as dossiers_with_digitised_components,
-        coalesce(received.dossiers_with_fee, 0) as dossiers_with_fee,
-        coalesce(received.dossiers_paid_online, 0) as dossiers_paid_online,
-        coalesce(resolved.dossiers_resolved, 0) as dossiers_resolved,
-        coalesce(resolved.dossiers_with_electronic_result, 0) as dossiers_with_electronic_result,
-        coalesce(resolved.dossiers_digitised_with_electronic_result, 0)
-            as dossiers_digitised_with_electronic_result,
-        coalesce(progress.dossiers_processed_766, 0) as dossiers_processed_766,
-        coalesce(progress.dossiers_on_time_766, 0) as dossiers_on_time_766
+        dossiers.dossiers_received,
+        dossiers.dossiers_online,
+        dossiers.dossiers_direct,
+        dossiers.dossiers_postal,
+        dossiers.dossiers_with_digitised_components,
+        dossiers.dossiers_with_fee,
+        dossiers.dossiers_paid_online,
+        dossiers.dossiers_resolved,
+        dossiers.dossiers_with_electronic_result,
+        dossiers.dossiers_digitised_with_electronic_result,
+        dossiers.dossiers_processed_766,
+        dossiers.dossiers_on_time_766
     from months
-    left join received using (period_start, agency_code)
-    left join resolved using (period_start, agency_code)
+    inner join dossiers using (period_start, agency_code)
     left join procedures using (period_start, agency_code)
-    left join progress using (period_start, agency_code)
 )
 
 select

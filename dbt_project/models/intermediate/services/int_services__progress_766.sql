@@ -12,9 +12,11 @@
 --     month's end) and at most one supplementation request by the month's end.
 with measured as (
     select
+        period_type,
         period_start,
         period_end,
         agency_code,
+        procedure_code,
         dossier_code,
         case when state = 'resolved' then 'ended' else 'pending' end as state_766,
         deadline_at,
@@ -31,9 +33,11 @@ with measured as (
 )
 
 select
+    period_type,
     period_start,
     period_end,
     agency_code,
+    procedure_code,
     dossier_code,
     state_766,
     deadline_at,

@@ -3,34 +3,14 @@
 -- under. Each received dossier alive in a period belongs to its received_total and lands in
 -- exactly one of resolved, stopped or pending: the identity received_total = resolved_total +
 -- stopped_total + pending_total holds by construction and is tested on every row. A quarter or a
--- year is counted over its own span, not summed from months.
-with in_period as (
-    select * from {{ ref('int_dossier_periods') }}
-),
-
-counts as (
+-- year is counted over its own span, not summed from months. The counts are those of
+-- int_services__period_counts, one row per group.
+with counts as (
     select
-        period_type,
-        period_start,
-        period_end,
-        agency_code,
-        procedure_code,
-        count(*) filter (where is_carried_over) as carried_over,
-        count(*) filter (where is_received and channel = 2) as received_online,
-        count(*) filter (where is_received and channel = 1) as received_direct,
-        count(*) filter (where is_received and channel = 3) as received_postal,
-        count(*) filter (where is_received) as received_new,
-        count(*) as received_total,
-        count(*) filter (where timeliness = 'early') as resolved_early,
-        count(*) filter (where timeliness = 'on_time') as resolved_on_time,
-        count(*) filter (where timeliness = 'late') as resolved_late,
-        count(*) filter (where state = 'resolved') as resolved_total,
-        count(*) filter (where state = 'stopped') as stopped_total,
-        count(*) filter (where state = 'pending' and not is_overdue) as pending_in_time,
-        count(*) filter (where state = 'pending' and is_overdue) as pending_overdue,
-        count(*) filter (where state = 'pending') as pending_total
-    from in_period
-    group by all
+        counts.*,
+        periods.period_end
+    from {{ ref('int_services__period_counts') }} as counts
+    inner join {{ ref('int_periods') }} as periods using (period_type, period_start)
 ),
 
 exported_agency_names as (

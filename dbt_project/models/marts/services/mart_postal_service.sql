@@ -1,31 +1,24 @@
 -- The public postal service per month and agency: dossiers received by post and results returned
--- by post in the month (cohorts known at as_of), postal items accepted in the month.
-with dossier_months as (
-    select
-        periods.period_start,
-        periods.period_end,
-        periods.agency_code,
-        periods.is_received,
-        periods.state,
-        periods.channel,
-        dossiers.result_delivery
-    from {{ ref('int_dossier_periods') }} as periods
-    inner join {{ ref('int_dossiers') }} as dossiers using (dossier_code)
-    where periods.period_type = 'month'
+-- by post in the month (cohorts known at as_of: int_services__period_counts), postal items
+-- accepted in the month.
+with month_counts as (
+    select * from {{ ref('int_services__period_counts') }}
+    where period_type = 'month'
 ),
 
 months as (
-    select distinct period_start, period_end from dossier_months
+    select distinct month_counts.period_start, periods.period_end
+    from month_counts
+    inner join {{ ref('int_periods') }} as periods using (period_type, period_start)
 ),
 
 dossier_counts as (
     select
         period_start,
         agency_code,
-        count(*) filter (where is_received and channel = 3) as dossiers_received_by_post,
-        count(*) filter (where state = 'resolved' and result_delivery = 'post')
-            as results_returned_by_post
-    from dossier_months
+        sum(received_postal) as dossiers_received_by_post,
+        sum(resolved_returned_by_post) as results_returned_by_post
+    from month_counts
     group by all
 ),
 
