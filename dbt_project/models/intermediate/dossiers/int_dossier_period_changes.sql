@@ -6,7 +6,7 @@
 --     (int_dossier_period_states_replaced against the new rows of the same dossiers), on either
 --     side: a changed dossier whose rows read the same changes no count.
 -- A dossier moved into new periods (int_dossier_changes) only gains rows of periods begun since.
--- Empty in a full refresh, which recomputes every group.
+-- In a full refresh, every period whole (tests read it to check what the build changed).
 -- depends_on: {{ ref('int_dossier_changes') }}, {{ ref('int_dossier_period_states_replaced') }}
 -- depends_on: {{ ref('int_dossier_period_states') }}, {{ ref('int_periods') }}
 {%- set bounds = increment_bounds() %}
@@ -49,10 +49,10 @@
     where {{ period_full_end('periods') }} > '{{ bounds.previous_as_of }}'::timestamp
 {% else %}
     select
-        null::varchar as period_type,
-        null::date as period_start,
+        periods.period_type,
+        periods.period_start,
         null::varchar as agency_code,
         null::varchar as procedure_code,
-        null::boolean as whole_period
-    where false
+        true as whole_period
+    from {{ ref('int_periods') }} as periods
 {% endif %}
