@@ -3,8 +3,9 @@
 The writer keeps the warehouse file in place and changes it in DuckDB transactions (one file, one
 transaction; dbt's models each in their own): nobody but the run's process opens it. Readers open
 the serving file instead (`serving_path`): a small read-only DuckDB file holding the marts and the
-audit tables a reader needs, rebuilt beside the warehouse at the end of a run whose marts were
-built and checked, and swapped in by one atomic rename. So a reader never blocks the run and never
+audit tables a reader needs, written beside the warehouse at the end of a run whose marts were
+built and checked (anew, or from a copy of the published one after an increment: `publish`), and
+swapped in by one atomic rename. So a reader never blocks the run and never
 sees a half-built mart (an open connection keeps the file it opened; the next one sees the new
 file), and a run killed at any moment leaves the published state as it was. The next run finds
 the killed run's committed files in the warehouse, loads the rest, rebuilds and publishes.
@@ -14,6 +15,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 from datetime import datetime
 from pathlib import Path
 
@@ -83,29 +85,66 @@ def finish(con: duckdb.DuckDBPyConnection, run_id: str, status: str, **noted) ->
 
 
 def publish(con: duckdb.DuckDBPyConnection, warehouse: Path, run_id: str, marts_fingerprint: str = "") -> Path:
-    """Mark the run succeeded, write the serving file beside the warehouse and swap it in."""
-    finish(con, run_id, "succeeded", marts_fingerprint=marts_fingerprint)
+    """Mark the run succeeded, write the serving file beside the warehouse and swap it in.
+
+    After an incremental build on the build the serving file was published from, the new file
+    starts as a copy of the published one, and a mart with a row per dossier (`dossier_code`,
+    `outcome`) only has the rows of the dossiers the build recomputed and of the pending ones (whose
+    lateness moves with as_of) replaced: an ended dossier nobody touched reads the same. Every
+    other table is copied whole."""
     serving = serving_path(warehouse)
+    delta = serving.exists() and _builds_on_published(con, run_id)
+    finish(con, run_id, "succeeded", marts_fingerprint=marts_fingerprint,
+           published="changed rows" if delta else "every row")
     building = serving.with_name(f".{serving.name}.building")
     for leftover in (building, building.with_name(building.name + ".wal")):  # a killed publish's
         leftover.unlink(missing_ok=True)
+    if delta:
+        shutil.copyfile(serving, building)
     con.execute(f"attach '{_quoted(building)}' as serving")
     try:
-        con.execute("create schema serving.marts; create schema serving.audit")
+        con.execute("create schema if not exists serving.marts; create schema if not exists serving.audit")
+        served = {t for (t,) in con.execute("select table_name from duckdb_tables() where database_name = "
+                                             "'serving' and schema_name = 'marts'").fetchall()}
         # the marts' views too (fct_dossiers reads the lateness at as_of): readers get tables
         for (table,) in con.execute("select table_name from information_schema.tables where table_catalog = "
                                     "current_database() and table_schema = 'marts' order by 1").fetchall():
-            con.execute(f'create table serving.marts."{table}" as select * from marts."{table}"')
+            if delta and table in served and {"dossier_code", "outcome"} <= _columns(con, table):
+                replaced = ("dossier_code in (select dossier_code from intermediate.int_dossier_changes) "
+                            "or outcome = 'pending'")
+                con.execute(f'delete from serving.marts."{table}" where {replaced}')
+                con.execute(f'insert into serving.marts."{table}" by name select * from marts."{table}" '
+                            f"where {replaced}")
+            else:
+                con.execute(f'create or replace table serving.marts."{table}" as select * from marts."{table}"')
         present = {t for (t,) in con.execute("select table_name from duckdb_tables() where database_name = "
                                               "current_database() and schema_name = 'audit'").fetchall()}
         for table, select in SERVED_AUDIT.items():
             if table in present:
-                con.execute(f"create table serving.audit.{table} as {select}")
+                con.execute(f"create or replace table serving.audit.{table} as {select}")
         con.execute("checkpoint serving")
     finally:
         con.execute("detach serving")
     os.replace(building, serving)
     return serving
+
+
+def _builds_on_published(con: duckdb.DuckDBPyConnection, run_id: str) -> bool:
+    """Whether this run's build was an increment on the build of the run that published the serving
+    file: then only what it recomputed differs from the published marts (see `publish`)."""
+    builds = con.execute("select run_id, mode, succeeded from audit.dbt_builds "
+                         "order by started_at desc limit 2").fetchall()
+    if len(builds) < 2 or builds[0][:2] != (run_id, "incremental") or not builds[0][2]:
+        return False
+    published = wh.scalar(con, "select run_id from audit.runs where status = 'succeeded' "
+                               "order by started_at desc limit 1")
+    return published == builds[1][0]
+
+
+def _columns(con: duckdb.DuckDBPyConnection, table: str) -> set[str]:
+    return {c for (c,) in con.execute("select column_name from information_schema.columns where table_catalog = "
+                                      "current_database() and table_schema = 'marts' and table_name = ?",
+                                      [table]).fetchall()}
 
 
 def run_summary(con: duckdb.DuckDBPyConnection, run_id: str) -> dict:

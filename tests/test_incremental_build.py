@@ -21,6 +21,7 @@ from assets.dbt.assets import MARTS_FINGERPRINT, dbt_target_path
 from pipelines import builds
 from pipelines.generator import generate
 from pipelines.landing import discover
+from pipelines.lifecycle import serving_path
 
 # the increment's own work lists: empty in a full refresh
 WORK_LISTS = {"int_dossier_changes", "int_dossier_period_states_replaced", "int_dossier_period_changes"}
@@ -100,6 +101,30 @@ def test_increments_give_the_full_refresh_marts(nightly, tmp_path):
     assert {"intermediate.int_dossiers", "intermediate.int_dossier_periods", "intermediate.int_services__period_counts",
             "marts.fct_dossiers", "marts.mart_dossier_progress", "marts.mart_index_766"} <= compared.keys()
     assert {name: diff for name, diff in compared.items() if diff != (0, 0)} == {}
+
+
+def test_each_night_publishes_only_the_changed_rows_and_readers_get_the_full_refresh_marts(nightly, tmp_path):
+    """After the first night, the serving file starts from the published one and replaces the rows
+    of the recomputed and pending dossiers (lifecycle.publish): it must hold what a whole publish
+    of a full refresh holds."""
+    published = query(nightly, "select summary ->> 'published' from audit.runs where status = 'succeeded' "
+                               "order by started_at")
+    assert [p for (p,) in published] == ["every row"] + ["changed rows"] * (len(NIGHTS) - 1)
+    refreshed = full_refresh(nightly.parent / "landing", nightly, tmp_path / "refreshed.duckdb")
+    con = duckdb.connect()
+    con.execute(f"attach '{serving_path(nightly)}' as increments (read_only)")
+    con.execute(f"attach '{serving_path(refreshed)}' as refreshed (read_only)")
+    relations = con.execute("select schema_name, table_name from duckdb_tables() where database_name = 'refreshed' "
+                            "and schema_name = 'marts' order by 1, 2").fetchall()
+    assert ("marts", "fct_dossiers") in relations
+    differing = {}
+    for schema, name in relations:
+        ours, theirs = (relation_rows(con, db, schema, name) for db in ("increments", "refreshed"))
+        diff = tuple(con.execute(f"select count(*) from ({a} except all {b})").fetchone()[0]
+                     for a, b in ((ours, theirs), (theirs, ours)))
+        if diff != (0, 0):
+            differing[name] = diff
+    assert differing == {}
 
 
 def test_every_night_after_the_first_reparses_only_what_changed(nightly):
