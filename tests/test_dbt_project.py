@@ -48,6 +48,15 @@ def built_by_dagster(tmp_path_factory) -> tuple[Path, dg.ExecuteInProcessResult]
     return warehouse, result
 
 
+def test_the_dbt_resource_reads_the_version_dbt_itself_reports():
+    """The resource skips dagster-dbt's `dbt --version` subprocess: the version it reads from the
+    installed dbt-core must be the one the dbt it runs prints."""
+    from assets.dbt.assets import DBT_EXECUTABLE, dbt_resource
+
+    printed = subprocess.run([str(DBT_EXECUTABLE), "--version"], capture_output=True, text=True, check=True).stdout
+    assert re.search(r"installed:\s+(\S+)", printed).group(1) == str(dbt_resource._cli_version)
+
+
 def test_dbt_parse(tmp_path):
     run_dbt("parse", warehouse=tmp_path / "warehouse.duckdb")
     manifest = json.loads((tmp_path / "dbt" / "target" / "manifest.json").read_text())
