@@ -95,7 +95,10 @@ group by period_start order by period_start
 
 
 def trend_chart(warehouse: Path, out: Path) -> Path | None:
-    """Monthly on-time, online and postal rates of the province, as a PNG."""
+    """Monthly on-time, online and postal rates of the province, as a PNG; `out` is kept when it was
+    drawn after `warehouse` was last written (a run with nothing new need not import matplotlib)."""
+    if out.exists() and out.stat().st_mtime >= warehouse.stat().st_mtime:
+        return out
     import matplotlib
 
     matplotlib.use("Agg")

@@ -17,6 +17,7 @@ records are counted apart, as skipped), and the facts each shape carries are che
 
 from __future__ import annotations
 
+import os
 import shutil
 from datetime import date, datetime
 from pathlib import Path
@@ -24,7 +25,7 @@ from pathlib import Path
 import pytest
 from conftest import built_warehouse, ingest, query
 
-from pipelines.report import headline
+from pipelines.report import headline, trend_chart
 
 FIXTURES = Path(__file__).parent / "fixtures" / "real_shapes" / "landing"
 SOTP, HUYEN, XA, CENTRE = "000.00.16.H26", "000.31.31.H26", "000.01.31.H26", "000.99.99.H26"
@@ -270,6 +271,18 @@ def test_the_run_report_survives_an_agency_without_level(marts):
     assert "đúng hạn (on time)              5/6 = 83,33%" in text
     assert "trực tuyến (online)             2/10 = 20,00%" in text
     assert "chỉ số 766 cấp không rõ" in text
+
+
+def test_the_trend_chart_is_drawn_again_only_when_the_marts_were_written_since(marts, tmp_path):
+    served = tmp_path / "served.duckdb"
+    shutil.copyfile(marts, served)
+    chart = trend_chart(served, tmp_path / "charts" / "monthly_rates.png")
+    assert chart.read_bytes().startswith(b"\x89PNG")
+    chart.write_bytes(b"drawn before")  # kept: nothing written since
+    os.utime(chart, (served.stat().st_mtime + 1,) * 2)
+    assert trend_chart(served, chart).read_bytes() == b"drawn before"
+    os.utime(served, (chart.stat().st_mtime + 1,) * 2)  # a run published new marts
+    assert trend_chart(served, chart).read_bytes().startswith(b"\x89PNG")
 
 
 # -- more shapes on top of the same landing: the item code in a step's words, a grouped CSV list ------
