@@ -16,9 +16,11 @@ delete from {{ this }} where {{ only_changed_dossiers() }}
 {%- endmacro %}
 
 {#- A filter keeping the dossiers an increment recomputes whole (moved_since NULL), and with
-    `moved_too` the moved ones as well (int_dossier_period_states then keeps their new periods). -#}
-{% macro only_changed_dossiers(dossier_code='dossier_code', moved_too=false) -%}
-{%- if is_incremental() -%}
+    `moved_too` the moved ones as well (int_dossier_period_states then keeps their new periods).
+    True in a full build, unless `always`: the table models that compare an increment's rows
+    (int_dossier_period_states_replaced, int_dossier_period_changes) filter whatever their type. -#}
+{% macro only_changed_dossiers(dossier_code='dossier_code', moved_too=false, always=false) -%}
+{%- if always or is_incremental() -%}
 ({{ dossier_code }} in (select dossier_code from {{ ref('int_dossier_changes') }}
 {%- if not moved_too %} where moved_since is null{% endif %}))
 {%- else -%}
@@ -62,30 +64,4 @@ inner join {{ ref('int_dossier_changes') }} as changes
 {{ return({}) }}
 {%- endif -%}
 {{ return({'changed_since': building.rows[0][0], 'previous_as_of': building.rows[0][1]}) }}
-{%- endmacro %}
-
-{#- The counts per period × agency × procedure (int_services__period_counts) are incremental by
-    group: an increment deletes and recomputes the groups of int_dossier_period_changes, every
-    group of a whole period or one group. A filter on a relation `alias` of that grain. -#}
-{% macro only_changed_period_groups(alias) -%}
-{%- if is_incremental() -%}
-(({{ alias }}.period_type, {{ alias }}.period_start) in (
-        select changes.period_type, changes.period_start
-        from {{ ref('int_dossier_period_changes') }} as changes
-        where changes.whole_period)
-    or ({{ alias }}.period_type, {{ alias }}.period_start, coalesce({{ alias }}.agency_code, ''),
-        coalesce({{ alias }}.procedure_code, '')) in (
-        select changes.period_type, changes.period_start, coalesce(changes.agency_code, ''),
-            coalesce(changes.procedure_code, '')
-        from {{ ref('int_dossier_period_changes') }} as changes
-        where not changes.whole_period))
-{%- else -%}
-true
-{%- endif -%}
-{%- endmacro %}
-
-{% macro delete_changed_period_groups() -%}
-{%- if is_incremental() -%}
-delete from {{ this }} as counts where {{ only_changed_period_groups('counts') }}
-{%- endif -%}
 {%- endmacro %}

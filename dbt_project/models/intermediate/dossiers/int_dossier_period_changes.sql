@@ -1,16 +1,13 @@
--- The groups (period × agency × procedure) whose counts an incremental build recomputes
--- (int_services__period_counts, macro only_changed_period_groups):
---   * every group of a period open at the last build's as_of or begun since (whole_period): its
---     end, and so is_overdue and the 766 judgement, moved with as_of;
---   * the groups of a row of int_dossier_period_states that differs before and after this build
---     (int_dossier_period_states_replaced against the new rows of the same dossiers), on either
---     side: a changed dossier whose rows read the same changes no count.
--- A dossier moved into new periods (int_dossier_changes) only gains rows of periods begun since.
--- In a full refresh, every period whole (tests read it to check what the build changed).
+-- What an increment changed in int_dossier_period_states outside the periods it counts again
+-- whole (int_periods_recounted): each row that reads differently after the build than before,
+-- the old one with sign -1 (from int_dossier_period_states_replaced), the new one with sign +1.
+-- int_services__period_counts adds their counts to the stored ones: a changed dossier whose rows
+-- read the same changes no count. A dossier moved into new periods (int_dossier_changes) only
+-- gains rows of periods begun since, which are counted again whole. Empty in a full build.
 -- depends_on: {{ ref('int_dossier_changes') }}, {{ ref('int_dossier_period_states_replaced') }}
--- depends_on: {{ ref('int_dossier_period_states') }}, {{ ref('int_periods') }}
-{%- set bounds = increment_bounds() %}
-{%- if bounds and adapter.get_relation(database=this.database, schema=this.schema, identifier='int_dossier_period_states') %}
+-- depends_on: {{ ref('int_dossier_period_states') }}, {{ ref('int_periods_recounted') }}
+{%- set built_states = adapter.get_relation(database=this.database, schema=this.schema, identifier='int_dossier_period_states') %}
+{%- if increment_bounds() and built_states %}
     with replaced as (
         select * from {{ ref('int_dossier_period_states_replaced') }}
     ),
@@ -18,41 +15,33 @@
     replacing as (
         select states.*
         from {{ ref('int_dossier_period_states') }} as states
-        where states.dossier_code in (
-            select changes.dossier_code
-            from {{ ref('int_dossier_changes') }} as changes
-            where changes.moved_since is null
-        )
+        where {{ only_changed_dossiers('states.dossier_code', always=true) }}
     ),
 
     differing as (
-        (select * from replaced except select * from replacing)
+        select
+            old_rows.*,
+            -1 as sign
+        from (select * from replaced except select * from replacing) as old_rows
         union all
-        (select * from replacing except select * from replaced)
+        select
+            new_rows.*,
+            1 as sign
+        from (select * from replacing except select * from replaced) as new_rows
     )
 
-    select distinct
-        period_type,
-        period_start,
-        agency_code,
-        procedure_code,
-        false as whole_period
+    select differing.*
     from differing
-    union all
-    select
-        periods.period_type,
-        periods.period_start,
-        null::varchar as agency_code,
-        null::varchar as procedure_code,
-        true as whole_period
-    from {{ ref('int_periods') }} as periods
-    where {{ period_full_end('periods') }} > '{{ bounds.previous_as_of }}'::timestamp
+    where not exists (
+        select 1
+        from {{ ref('int_periods_recounted') }} as recounted
+        where recounted.period_type = differing.period_type
+            and recounted.period_start = differing.period_start
+    )
 {% else %}
     select
-        periods.period_type,
-        periods.period_start,
-        null::varchar as agency_code,
-        null::varchar as procedure_code,
-        true as whole_period
-    from {{ ref('int_periods') }} as periods
+        states.*,
+        0 as sign
+    from {{ ref('int_dossier_period_states') }} as states
+    where false
 {% endif %}

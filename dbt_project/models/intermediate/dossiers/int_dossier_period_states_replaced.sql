@@ -9,11 +9,7 @@
 {%- if increment_bounds() and previous %}
     select states.*
     from {{ previous }} as states
-    where states.dossier_code in (
-        select changes.dossier_code
-        from {{ ref('int_dossier_changes') }} as changes
-        where changes.moved_since is null
-    )
+    where {{ only_changed_dossiers('states.dossier_code', always=true) }}
 {% else %}
     select null::varchar as dossier_code
     where false
