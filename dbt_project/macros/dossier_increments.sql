@@ -28,6 +28,20 @@ true
 {%- endif -%}
 {%- endmacro %}
 
+{#- The rows of table `relation` of the dossiers only_changed_dossiers keeps, as a relation: their
+    row ids first (a scan of dossier_code alone), then those rows (DuckDB prunes by row id: an
+    increment appends its rows at the end). A filter on dossier_code instead reads every column of
+    every row before the semi-join drops them: at 3M dossiers, 1.7 s against 0.8 s for the
+    dossier-period states. The relation itself in a full build. -#}
+{% macro changed_dossier_rows(relation, moved_too=false, always=false) -%}
+{%- if always or is_incremental() -%}
+(select * from {{ relation }} where rowid in (
+    select rowid from {{ relation }} where {{ only_changed_dossiers(moved_too=moved_too, always=always) }}))
+{%- else -%}
+{{ relation }}
+{%- endif -%}
+{%- endmacro %}
+
 {% macro delete_changed_dossier_periods() -%}
 {%- if is_incremental() -%}
 delete from {{ this }} as states

@@ -15,8 +15,8 @@
 -- depends_on: {{ ref('int_dossier_changes') }}
 with dossiers as (
     select dossier_code, received_at, procedure_code
-    from {{ ref('int_dossier_versions') }}
-    where recency = 1 and outcome <> 'not_received' and {{ only_changed_dossiers() }}
+    from {{ changed_dossier_rows(ref('int_dossier_versions')) }}
+    where recency = 1 and outcome <> 'not_received'
 ),
 
 procedures as (
@@ -41,13 +41,12 @@ pauses as (
             {{ working_minutes('pauses.supplemented_at', 'supplemented_day') }}
             - {{ working_minutes('pauses.requested_at', 'requested_day') }}
         ) as pause_working_minutes
-    from {{ ref('int_dossier_pauses') }} as pauses
+    from {{ changed_dossier_rows(ref('int_dossier_pauses')) }} as pauses
     inner join {{ ref('int_calendar') }} as requested_day
         on requested_day.calendar_date = pauses.requested_at::date
     inner join {{ ref('int_calendar') }} as supplemented_day
         on supplemented_day.calendar_date = pauses.supplemented_at::date
     where pauses.supplemented_at >= pauses.requested_at
-        and {{ only_changed_dossiers('pauses.dossier_code') }}
     group by pauses.dossier_code
 ),
 

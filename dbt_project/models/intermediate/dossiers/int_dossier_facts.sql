@@ -14,14 +14,12 @@ with from_steps as (
             else step
         end as fact,
         step_at as fact_at
-    from {{ ref('int_dossier_steps') }}
+    from {{ changed_dossier_rows(ref('int_dossier_steps')) }}
     where step in ('apology_reappointed', 'supplement_requested', 'supplement_received', 'withdrawn', 'stopped')
-        and {{ only_changed_dossiers() }}
 ),
 
 versions as (
-    select * from {{ ref('int_dossier_versions') }}
-    where {{ only_changed_dossiers() }}
+    select * from {{ changed_dossier_rows(ref('int_dossier_versions')) }}
 ),
 
 from_versions as (

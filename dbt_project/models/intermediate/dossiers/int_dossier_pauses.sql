@@ -3,8 +3,7 @@
 -- before the next request; supplemented_at is NULL while the citizen has not supplemented.
 -- depends_on: {{ ref('int_dossier_changes') }}
 with facts as (
-    select * from {{ ref('int_dossier_facts') }}
-    where {{ only_changed_dossiers() }}
+    select * from {{ changed_dossier_rows(ref('int_dossier_facts')) }}
 ),
 
 requests as (

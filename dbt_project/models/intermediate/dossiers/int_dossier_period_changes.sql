@@ -14,8 +14,7 @@
 
     replacing as (
         select states.*
-        from {{ ref('int_dossier_period_states') }} as states
-        where {{ only_changed_dossiers('states.dossier_code', always=true) }}
+        from {{ changed_dossier_rows(ref('int_dossier_period_states'), always=true) }} as states
     ),
 
     differing as (

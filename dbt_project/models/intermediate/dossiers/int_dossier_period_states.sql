@@ -22,8 +22,7 @@ with periods as (
 dossiers as {{ 'materialized' if is_incremental() }} (
     -- an increment's dossiers, gathered first: else DuckDB range-joins every dossier with every
     -- period before it filters (10 s at 10M dossiers, against 0.4 s)
-    select * from {{ ref('int_dossiers') }}
-    where {{ only_changed_dossiers(moved_too=true) }}
+    select * from {{ changed_dossier_rows(ref('int_dossiers'), moved_too=true) }}
 ),
 
 alive as (
@@ -66,7 +65,7 @@ appointments as (
         versions.due_at,
         versions.supplement_requests as exported_requests
     from ends
-    inner join {{ ref('int_dossier_versions') }} as versions
+    inner join {{ changed_dossier_rows(ref('int_dossier_versions'), moved_too=true) }} as versions
         on versions.dossier_code = ends.dossier_code and versions.recency = 1
     where ends.is_open
     union all
@@ -79,7 +78,7 @@ appointments as (
                 then versions.supplement_requests
         end as exported_requests
     from ends
-    inner join {{ ref('int_dossier_versions') }} as versions using (dossier_code)
+    inner join {{ changed_dossier_rows(ref('int_dossier_versions'), moved_too=true) }} as versions using (dossier_code)
     where not ends.is_open
     qualify row_number() over (
             partition by ends.dossier_code, ends.period_end
@@ -97,7 +96,7 @@ requests as (
         max(pauses.requested_at) as last_requested_at,
         arg_max_null(pauses.supplemented_at, pauses.requested_at) as last_supplemented_at
     from ends
-    inner join {{ ref('int_dossier_pauses') }} as pauses
+    inner join {{ changed_dossier_rows(ref('int_dossier_pauses'), moved_too=true) }} as pauses
         on pauses.dossier_code = ends.dossier_code
             and pauses.requested_at < ends.period_end
     group by ends.dossier_code, ends.period_end

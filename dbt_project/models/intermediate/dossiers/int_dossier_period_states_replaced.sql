@@ -8,8 +8,7 @@
 {%- set previous = adapter.get_relation(database=this.database, schema=this.schema, identifier='int_dossier_period_states') %}
 {%- if increment_bounds() and previous %}
     select states.*
-    from {{ previous }} as states
-    where {{ only_changed_dossiers('states.dossier_code', always=true) }}
+    from {{ changed_dossier_rows(previous, always=true) }} as states
 {% else %}
     select null::varchar as dossier_code
     where false

@@ -17,14 +17,14 @@
 -- days_late, which does while it is pending, is added by the int_dossier_lateness view.
 -- depends_on: {{ ref('int_dossier_changes') }}
 with newest as (
-    select * from {{ ref('int_dossier_versions') }}
-    where recency = 1 and {{ only_changed_dossiers() }}
+    select * from {{ changed_dossier_rows(ref('int_dossier_versions')) }}
+    where recency = 1
 ),
 
 first_ended as (
     select dossier_code, outcome, min(export_date) as first_ended_export_date
-    from {{ ref('int_dossier_versions') }}
-    where outcome in ('resolved', 'stopped') and {{ only_changed_dossiers() }}
+    from {{ changed_dossier_rows(ref('int_dossier_versions')) }}
+    where outcome in ('resolved', 'stopped')
     group by dossier_code, outcome
 ),
 
@@ -33,8 +33,7 @@ facts as (
         dossier_code,
         min(fact_at) filter (where fact = 'apology') as apology_at,
         min(fact_at) filter (where fact = 'stopped') as stopped_step_at
-    from {{ ref('int_dossier_facts') }}
-    where {{ only_changed_dossiers() }}
+    from {{ changed_dossier_rows(ref('int_dossier_facts')) }}
     group by dossier_code
 ),
 
@@ -44,8 +43,7 @@ pauses as (
         count(*) as requests,
         max(requested_at) as last_requested_at,
         arg_max_null(supplemented_at, requested_at) as last_supplemented_at
-    from {{ ref('int_dossier_pauses') }}
-    where {{ only_changed_dossiers() }}
+    from {{ changed_dossier_rows(ref('int_dossier_pauses')) }}
     group by dossier_code
 ),
 
@@ -53,7 +51,7 @@ before_apology as (
     -- the appointment in force before the first apology: the newest version exported before it
     select facts.dossier_code, versions.due_at
     from facts
-    inner join {{ ref('int_dossier_versions') }} as versions using (dossier_code)
+    inner join {{ changed_dossier_rows(ref('int_dossier_versions')) }} as versions using (dossier_code)
     where {{ seen_at('versions.export_date', 'facts.apology_at') }}
     qualify row_number() over (partition by facts.dossier_code order by versions.recency) = 1
 ),
@@ -160,7 +158,7 @@ dossiers as (
     from known
     left join procedures using (dossier_code)
     left join before_apology using (dossier_code)
-    left join {{ ref('int_dossier_deadlines') }} as deadlines using (dossier_code)
+    left join {{ changed_dossier_rows(ref('int_dossier_deadlines')) }} as deadlines using (dossier_code)
     left join {{ ref('int_agencies') }} as agency using (agency_code)
 )
 
