@@ -25,5 +25,6 @@ select
     owner_key,
     updated_at,
     {{ raw_lineage() }},
+    rowid as raw_row_id,  -- an increment reads a few dossiers' rows by it (macro changed_dossier_rows)
     _loaded_at as loaded_at  -- an incremental build follows what was loaded since the last
 from {{ source('one_stop', 'hoso') }}

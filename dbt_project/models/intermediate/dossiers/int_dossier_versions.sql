@@ -5,7 +5,7 @@
 -- row of the later file).
 -- depends_on: {{ ref('int_dossier_changes') }}
 select
-    versions.*,
+    versions.* exclude (versions.raw_row_id),
     case
         when versions.status in (9, 10) then 'resolved'
         when versions.status in (7, 8) then 'stopped'
@@ -18,8 +18,7 @@ select
             coalesce(versions.updated_at, {{ end_of_day('versions.export_date') }}) desc,
             versions.export_date desc, versions.source_path desc, versions.source_row_number desc
     ) as recency
-from {{ ref('stg_one_stop__dossier_versions') }} as versions
+from {{ changed_dossier_rows(ref('stg_one_stop__dossier_versions'), row_id='raw_row_id') }} as versions
 cross join {{ ref('int_as_of') }} as as_of
 where {{ seen_at('versions.export_date', 'as_of.as_of') }}
     and (versions.received_at is null or versions.received_at < as_of.as_of)
-    and {{ only_changed_dossiers('versions.dossier_code') }}
