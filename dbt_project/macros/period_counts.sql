@@ -45,20 +45,10 @@ with measured as (
 )
 
 select
-    period_type,
-    period_start,
-    period_end,
-    agency_code,
-    procedure_code,
-    dossier_code,
-    {%- for column in carried %}
-    {{ column }},
-    {%- endfor %}
-    state_766,
-    deadline_at,
-    measured_at,
-    supplement_requests <= 1
-    and not {{ is_past_due('deadline_at', 'measured_at', 'apology_issued') }} as on_time_766
+    measured.* exclude (supplement_requests, apology_issued),
+    measured.supplement_requests <= 1
+    and not {{ is_past_due('measured.deadline_at', 'measured.measured_at', 'measured.apology_issued') }}
+        as on_time_766
 from measured
 {%- endmacro %}
 
