@@ -56,6 +56,12 @@ def full_refresh(landing: Path, warehouse: Path, copy: Path) -> Path:
     return copy
 
 
+@pytest.fixture(scope="module")
+def refreshed(nightly, tmp_path_factory) -> Path:
+    """The nightly warehouse rebuilt by `--full-refresh`, once for the tests that compare with it."""
+    return full_refresh(nightly.parent / "landing", nightly, tmp_path_factory.mktemp("refreshed") / "refreshed.duckdb")
+
+
 def relation_rows(con: duckdb.DuckDBPyConnection, database: str, schema: str, name: str) -> str:
     """A select of the relation's rows, doubles rounded (parallel sums may differ in the last bit)."""
     columns = con.execute("select column_name, data_type from duckdb_columns() where database_name = ? "
@@ -106,8 +112,7 @@ def differing(con: duckdb.DuckDBPyConnection, relations: list[tuple[str, str]]) 
     return found
 
 
-def test_increments_give_the_full_refresh_marts(nightly, tmp_path):
-    refreshed = full_refresh(nightly.parent / "landing", nightly, tmp_path / "refreshed.duckdb")
+def test_increments_give_the_full_refresh_marts(nightly, refreshed):
     con = attached(nightly, refreshed)
     relations = [(schema, name) for schema, name in con.execute(
         "select schema_name, table_name from duckdb_tables() where database_name = 'refreshed' "
@@ -120,14 +125,13 @@ def test_increments_give_the_full_refresh_marts(nightly, tmp_path):
     assert differing(con, relations) == {}
 
 
-def test_each_night_publishes_only_the_changed_rows_and_readers_get_the_full_refresh_marts(nightly, tmp_path):
+def test_each_night_publishes_only_the_changed_rows_and_readers_get_the_full_refresh_marts(nightly, refreshed):
     """After the first night, the serving file starts from the published one and replaces the rows
     of the recomputed and pending dossiers (lifecycle.publish): it must hold what a whole publish
     of a full refresh holds."""
     published = query(nightly, "select summary ->> 'published' from audit.runs where status = 'succeeded' "
                                "order by started_at")
     assert [p for (p,) in published] == ["every row"] + ["changed rows"] * (len(NIGHTS) - 1)
-    refreshed = full_refresh(nightly.parent / "landing", nightly, tmp_path / "refreshed.duckdb")
     con = attached(serving_path(nightly), serving_path(refreshed))
     relations = con.execute("select schema_name, table_name from duckdb_tables() where database_name = 'refreshed' "
                             "and schema_name = 'marts' order by 1, 2").fetchall()

@@ -26,7 +26,6 @@ DBT_PROJECT_DIR = Path(__file__).resolve().parent.parent.parent / "dbt_project"
 DBT_EXECUTABLE = Path(sys.executable).parent / "dbt"
 
 
-
 class ParwatchDbtCliResource(DbtCliResource):
     """dagster-dbt's resource without two things it does before every dbt command that a ParWatch
     build does not use (together 4-7 s a night on 2 cores, before dbt itself starts):
