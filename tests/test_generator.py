@@ -14,6 +14,7 @@ import polars as pl
 import pytest
 
 from pipelines.generator import generate, write_portal_hoso_csv
+from pipelines.generator.portal import CHUNK, history_end
 from pipelines.generator.postal import is_valid_s10, s10_codes
 from pipelines.schemas import HOSO
 
@@ -157,6 +158,21 @@ def test_portal_csv_for_benchmarks(tmp_path):
     frame = pl.read_csv(path, infer_schema=False)
     assert frame.height == 3_000 and frame["MaHoSo"].n_unique() == 3_000
     assert frame.columns[0] == "MaHoSo"
+
+
+def test_portal_csv_backlog_is_the_newest_window(tmp_path):
+    """A chunk dated before the newest window is seen as at the history's export date: its dossiers
+    have ended (a province's pending backlog is its recent dossiers), and no date passes the export."""
+    path = tmp_path / "hoso.csv"
+    write_portal_hoso_csv(path, CHUNK + 2_000, seed=3)
+    frame = pl.read_csv(path, infer_schema=False)
+    assert frame.height == CHUNK + 2_000 and frame["MaHoSo"].n_unique() == CHUNK + 2_000
+    ended = pl.any_horizontal(pl.col("NgayKetThucXuLy", "NgayTra", "NgayTuChoi").is_not_null())
+    older = frame.head(CHUNK)
+    assert older.filter(~ended).height < 0.01 * CHUNK
+    assert older.filter(~ended).height > 0  # the few that never end
+    updated = frame["NgayCapNhat"].str.to_datetime("%Y-%m-%d %H:%M:%S", strict=False)
+    assert updated.max().date() < history_end(CHUNK + 2_000)
 
 
 def _is_utf8(raw: bytes) -> bool:

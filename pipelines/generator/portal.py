@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date, timedelta
+from functools import cache
 from pathlib import Path
 
+import numpy as np
 import polars as pl
 
 from pipelines.schemas import HOSO
@@ -26,18 +29,29 @@ def write_portal_hoso_csv(path: Path, rows: int, seed: int = 7) -> None:
     chunk. Past LAP chunks (3,000,000 dossiers) the replay starts again from the first dates, a
     denser province: the first digit of a later lap's sequence numbers (always a padding 0 in a chunk)
     becomes the lap (1..8), so codes never repeat, keep their 4-7 digits, and no export is dated
-    after 2026-03 (see `history_end`)."""
+    after 2026-03 (see `history_end`).
+    Each chunk is the dossiers as they stand at the history's export date: a chunk dated a window
+    before the newest shows what its dossiers became a window later (all but the 0.3% that never
+    end), so the backlog of pending dossiers is the newest windows', as in a province, not 12% of
+    the whole history."""
     n = min(CHUNK, rows)
     sim, _ = simulate_province(n, START, DAYS, seed)
     paid, _tx = payments(sim, seed)
-    base = dossier_versions(sim, paid, latest_only=True).drop("export_date")
+    newest = min(-(-rows // CHUNK), LAP) - 1  # the offset of the newest window
+
+    @cache
+    def seen(windows_later: int) -> pl.DataFrame:
+        """The chunk's latest versions as they stand `windows_later` windows after its own end."""
+        later = replace(sim, period_end=sim.period_end + np.timedelta64(windows_later * (DAYS + 7), "D"))
+        return dossier_versions(later, paid, latest_only=True).drop("export_date")
+
     parts = pl.col("dossier_code").str.split("-")
-    stamps = [c for c, t in base.schema.items() if t == pl.Datetime("us")]
+    stamps = [c for c, t in seen(0).schema.items() if t == pl.Datetime("us")]
     written, chunks = 0, 0
     with Path(path).open("wb") as sink:
         while written < rows:
-            chunk = base.head(rows - written)
             lap, offset = divmod(chunks, LAP)
+            chunk = seen(newest - offset).head(rows - written)
             if lap or offset:
                 shift = timedelta(days=offset * (DAYS + 7))
                 sequence = parts.list.get(2)
