@@ -20,6 +20,7 @@ figures) with this virtualenv.
 from __future__ import annotations
 
 import argparse
+import multiprocessing
 import os
 import shutil
 import subprocess
@@ -104,7 +105,13 @@ def main() -> None:
 
     results = {}
     for history in args.histories:
-        landing, history_file, night_file = prepare(args.out, history)
+        # written in a child: a step's peak RSS counts from its parent's RSS at fork
+        writer = multiprocessing.get_context("spawn").Process(target=prepare, args=(args.out, history))
+        writer.start()
+        writer.join()
+        if writer.exitcode:
+            raise SystemExit(f"writing the {history:,}-dossier files failed")
+        landing, history_file, night_file = prepare(args.out, history)  # written: only the paths
         (landing / "hoso" / night_file.name).unlink(missing_ok=True)
         work = args.out / f"run_{history}"
         shutil.rmtree(work, ignore_errors=True)
