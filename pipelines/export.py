@@ -10,6 +10,7 @@ from datetime import datetime
 from pathlib import Path
 
 from pipelines.serving import open_read_only
+from pipelines.warehouse import table_columns
 
 MART_NOTES = {
     "fct_dossiers": "one row per dossier, newest version: outcome, due_at, timeliness, days_late",
@@ -45,9 +46,7 @@ def export(warehouse: Path, out: Path) -> dict[str, int]:
             "select table_name from information_schema.tables where table_schema = 'marts' "
             "order by table_name").fetchall()]
         for mart in marts:
-            columns = con.execute("select column_name, data_type from information_schema.columns "
-                                  "where table_schema = 'marts' and table_name = ? order by ordinal_position",
-                                  [mart]).fetchall()
+            columns = list(table_columns(con, "marts", mart).items())
             partition_by = _partitioning([name for name, _ in columns])
             target = scratch / mart
             if partition_by:

@@ -109,7 +109,7 @@ def publish(con: duckdb.DuckDBPyConnection, warehouse: Path, run_id: str, marts_
         # the marts' views too (fct_dossiers reads the lateness at as_of): readers get tables
         for (table,) in con.execute("select table_name from information_schema.tables where table_catalog = "
                                     "current_database() and table_schema = 'marts' order by 1").fetchall():
-            if delta and table in served and {"dossier_code", "outcome"} <= _columns(con, table):
+            if delta and table in served and {"dossier_code", "outcome"} <= wh.table_columns(con, "marts", table).keys():
                 replaced = ("dossier_code in (select dossier_code from intermediate.int_dossier_changes) "
                             "or outcome = 'pending'")
                 con.execute(f'delete from serving.marts."{table}" where {replaced}')
@@ -139,12 +139,6 @@ def _builds_on_published(con: duckdb.DuckDBPyConnection, run_id: str) -> bool:
     published = wh.scalar(con, "select run_id from audit.runs where status = 'succeeded' "
                                "order by started_at desc limit 1")
     return published == builds[1][0]
-
-
-def _columns(con: duckdb.DuckDBPyConnection, table: str) -> set[str]:
-    return {c for (c,) in con.execute("select column_name from information_schema.columns where table_catalog = "
-                                      "current_database() and table_schema = 'marts' and table_name = ?",
-                                      [table]).fetchall()}
 
 
 def run_summary(con: duckdb.DuckDBPyConnection, run_id: str) -> dict:

@@ -143,10 +143,16 @@ def create_tables(con: duckdb.DuckDBPyConnection) -> None:
         con.execute(f"alter table {table} add column if not exists {column} {type_}")
     for table, column, old, new, convert in _RETYPED:
         schema, name = table.split(".")
-        current = scalar(con, "select data_type from information_schema.columns where table_schema = ? "
-                              "and table_name = ? and column_name = ?", [schema, name, column])
-        if current == old:
+        if table_columns(con, schema, name).get(column) == old:
             con.execute(f'alter table {table} alter "{column}" set data type {new} using {convert}')
+
+
+def table_columns(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> dict[str, str]:
+    """Column name -> DuckDB type of <schema>.<table>, in table order, in the connection's own
+    database (not one it attached, such as the serving file being published); empty if no such table."""
+    return dict(con.execute("select column_name, data_type from information_schema.columns where table_catalog = "
+                            "current_database() and table_schema = ? and table_name = ? order by ordinal_position",
+                            [schema, table]).fetchall())
 
 
 def scalar(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = None) -> object:
