@@ -88,10 +88,10 @@ def publish(con: duckdb.DuckDBPyConnection, warehouse: Path, run_id: str, marts_
     """Mark the run succeeded, write the serving file beside the warehouse and swap it in.
 
     After an incremental build on the build the serving file was published from, the new file
-    starts as a copy of the published one, and a mart with a row per dossier (`dossier_code`,
-    `outcome`) only has the rows of the dossiers the build recomputed and of the pending ones (whose
-    lateness moves with as_of) replaced: an ended dossier nobody touched reads the same. Every
-    other table is copied whole."""
+    starts as a copy of the published one, and a mart with a row per dossier (`dossier_code`) only
+    has the rows of the dossiers of intermediate.int_dossiers_to_republish replaced (those the build
+    recomputed, and the pending ones, whose lateness moves with as_of): an ended dossier nobody
+    touched reads the same. Every other table is copied whole."""
     serving = serving_path(warehouse)
     delta = serving.exists() and _builds_on_published(con, run_id)
     finish(con, run_id, "succeeded", marts_fingerprint=marts_fingerprint,
@@ -109,9 +109,8 @@ def publish(con: duckdb.DuckDBPyConnection, warehouse: Path, run_id: str, marts_
         # the marts' views too (fct_dossiers reads the lateness at as_of): readers get tables
         for (table,) in con.execute("select table_name from information_schema.tables where table_catalog = "
                                     "current_database() and table_schema = 'marts' order by 1").fetchall():
-            if delta and table in served and {"dossier_code", "outcome"} <= wh.table_columns(con, "marts", table).keys():
-                replaced = ("dossier_code in (select dossier_code from intermediate.int_dossier_changes) "
-                            "or outcome = 'pending'")
+            if delta and table in served and "dossier_code" in wh.table_columns(con, "marts", table):
+                replaced = "dossier_code in (select dossier_code from intermediate.int_dossiers_to_republish)"
                 con.execute(f'delete from serving.marts."{table}" where {replaced}')
                 con.execute(f'insert into serving.marts."{table}" by name select * from marts."{table}" '
                             f"where {replaced}")

@@ -25,7 +25,7 @@ from pipelines.lifecycle import serving_path
 
 # the increment's own work lists (empty, or every period, in a full refresh)
 WORK_LISTS = {"int_dossier_changes", "int_dossier_period_states_replaced", "int_dossier_period_changes",
-              "int_periods_recounted"}
+              "int_periods_recounted", "int_dossiers_to_republish"}
 NIGHTS = (date(2025, 4, 20), date(2025, 5, 10), date(2025, 5, 25), date(9999, 12, 31))
 
 

@@ -3,6 +3,7 @@
 -- days_late, the working days from the deadline it missed (missed_deadline_at) to its end, or to
 -- as_of while pending; 0 when not late, NULL when not received. A view: int_dossiers' rows change
 -- only with their dossier's data, this with as_of too.
+-- depends_on: {{ ref('int_dossiers_to_republish') }} (built first: the days_late test reads it)
 {{ config(materialized='view') }}
 with as_of as (
     select as_of.as_of, as_of_day.working_day_seq
