@@ -33,11 +33,18 @@ true
     increment appends its rows at the end). A filter on dossier_code instead reads every column of
     every row before the semi-join drops them: at 3M dossiers, 1.7 s against 0.8 s for the
     dossier-period states. The relation itself in a full build. A view names the row id of the
-    table it reads in `row_id` (DuckDB pushes the filter through it). -#}
-{% macro changed_dossier_rows(relation, moved_too=false, always=false, row_id='rowid') -%}
+    table it reads in `row_id` (DuckDB pushes the filter through it).
+    A filter on those rows goes in `where`, which picks the row ids with it: written after the
+    macro, DuckDB pushes it into the scan of the whole table, whose estimate then drops below
+    that of the row ids, and it builds its hash table on every row of the table instead (at 10M
+    dossiers, int_dossiers took 6 s instead of 1.7 s). -#}
+{% macro changed_dossier_rows(relation, moved_too=false, always=false, row_id='rowid', where=none) -%}
 {%- if always or is_incremental() -%}
 (select * from {{ relation }} where {{ row_id }} in (
-    select {{ row_id }} from {{ relation }} where {{ only_changed_dossiers(moved_too=moved_too, always=always) }}))
+    select {{ row_id }} from {{ relation }} where {{ only_changed_dossiers(moved_too=moved_too, always=always) }}
+    {%- if where %} and ({{ where }}){% endif %}))
+{%- elif where -%}
+(select * from {{ relation }} where {{ where }})
 {%- else -%}
 {{ relation }}
 {%- endif -%}

@@ -15,8 +15,7 @@
 -- depends_on: {{ ref('int_dossier_changes') }}
 with dossiers as (
     select dossier_code, received_at, procedure_code
-    from {{ changed_dossier_rows(ref('int_dossier_versions')) }}
-    where recency = 1 and outcome <> 'not_received'
+    from {{ changed_dossier_rows(ref('int_dossier_versions'), where="recency = 1 and outcome <> 'not_received'") }}
 ),
 
 procedures as (

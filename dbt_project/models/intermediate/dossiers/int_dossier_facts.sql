@@ -14,8 +14,8 @@ with from_steps as (
             else step
         end as fact,
         step_at as fact_at
-    from {{ changed_dossier_rows(ref('int_dossier_steps')) }}
-    where step in ('apology_reappointed', 'supplement_requested', 'supplement_received', 'withdrawn', 'stopped')
+    from {{ changed_dossier_rows(ref('int_dossier_steps'),
+        where="step in ('apology_reappointed', 'supplement_requested', 'supplement_received', 'withdrawn', 'stopped')") }}
 ),
 
 versions as (

@@ -65,8 +65,8 @@ appointments as (
         versions.due_at,
         versions.supplement_requests as exported_requests
     from ends
-    inner join {{ changed_dossier_rows(ref('int_dossier_versions'), moved_too=true) }} as versions
-        on versions.dossier_code = ends.dossier_code and versions.recency = 1
+    inner join {{ changed_dossier_rows(ref('int_dossier_versions'), moved_too=true, where='recency = 1') }} as versions
+        on ends.dossier_code = versions.dossier_code
     where ends.is_open
     union all
     -- ... else the version macro version_at picks

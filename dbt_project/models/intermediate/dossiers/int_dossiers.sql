@@ -17,14 +17,12 @@
 -- days_late, which does while it is pending, is added by the int_dossier_lateness view.
 -- depends_on: {{ ref('int_dossier_changes') }}
 with newest as (
-    select * from {{ changed_dossier_rows(ref('int_dossier_versions')) }}
-    where recency = 1
+    select * from {{ changed_dossier_rows(ref('int_dossier_versions'), where='recency = 1') }}
 ),
 
 first_ended as (
     select dossier_code, outcome, min(export_date) as first_ended_export_date
-    from {{ changed_dossier_rows(ref('int_dossier_versions')) }}
-    where outcome in ('resolved', 'stopped')
+    from {{ changed_dossier_rows(ref('int_dossier_versions'), where="outcome in ('resolved', 'stopped')") }}
     group by dossier_code, outcome
 ),
 
