@@ -27,7 +27,7 @@ import subprocess
 import sys
 import textwrap
 import time
-from datetime import timedelta
+from datetime import date, timedelta
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -81,16 +81,24 @@ def prepare(out: Path, history: int) -> tuple[Path, Path, Path]:
         shutil.copytree(out / "catalogues" / "danhmuc", landing / "danhmuc")
         shutil.rmtree(out / "catalogues")
         latest = pl.scan_csv(history_file, infer_schema=False).tail(NIGHT_NEW + NIGHT_VERSIONS).collect()
-        code = pl.col("MaHoSo").str.split("-")
-        new = latest.head(NIGHT_NEW).with_columns(  # new dossiers: unused sequence numbers 9xxxxxx
-            pl.concat_str(code.list.get(0), code.list.get(1),
-                          pl.format("9{}", pl.int_range(pl.len()).cast(pl.String).str.zfill(6)),
-                          separator="-").alias("MaHoSo"))
-        versions = latest.tail(NIGHT_VERSIONS).with_columns(  # a new version of each: updated that night
-            pl.lit(f"{export + timedelta(days=1)} 08:00:00").alias("NgayCapNhat"))
-        night_file.parent.mkdir(parents=True, exist_ok=True)
-        pl.concat([new, versions]).write_csv(night_file)
+        write_night(latest, export + timedelta(days=1), "9", night_file)
     return landing, history_file, night_file
+
+
+def write_night(latest, day: date, first_digit: str, path: Path) -> None:
+    """A night's export from `latest`, the newest NIGHT_NEW + NIGHT_VERSIONS rows of an export:
+    the first ones as new dossiers (sequence numbers `first_digit` + 6 digits, which no history
+    uses), the last ones as a new version of each, updated on `day`."""
+    import polars as pl
+
+    code = pl.col("MaHoSo").str.split("-")
+    new = latest.head(NIGHT_NEW).with_columns(
+        pl.concat_str(code.list.get(0), code.list.get(1),
+                      pl.format(f"{first_digit}{{}}", pl.int_range(pl.len()).cast(pl.String).str.zfill(6)),
+                      separator="-").alias("MaHoSo"))
+    versions = latest.tail(NIGHT_VERSIONS).with_columns(pl.lit(f"{day} 08:00:00").alias("NgayCapNhat"))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    pl.concat([new, versions]).write_csv(path)
 
 
 def main() -> None:

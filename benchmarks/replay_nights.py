@@ -32,7 +32,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 from benchmarks.ingest_large_export import machine  # noqa: E402
-from benchmarks.province_scale import KEY, measure, parwatch_run  # noqa: E402
+from benchmarks.province_scale import KEY, measure, parwatch_run, write_night  # noqa: E402
 
 
 def night_export(out: Path, history: int, number: int) -> Path:
@@ -44,15 +44,7 @@ def night_export(out: Path, history: int, number: int) -> Path:
     day = datetime.strptime(first.stem.rsplit("_", 1)[1], "%Y%m%d").date() + timedelta(days=number - 1)
     path = out / f"night{number}_{history}" / f"hoso_H26_{day:%Y%m%d}.csv"
     if not path.exists():
-        night = pl.read_csv(first, infer_schema=False)
-        half = night.height // 2
-        code = pl.col("MaHoSo").str.split("-")
-        sequence = pl.concat_str(pl.lit(str(10 - number)), code.list.get(2).str.slice(1))
-        new = night.head(half).with_columns(
-            pl.concat_str(code.list.get(0), code.list.get(1), sequence, separator="-").alias("MaHoSo"))
-        versions = night.tail(night.height - half).with_columns(pl.lit(f"{day} 08:00:00").alias("NgayCapNhat"))
-        path.parent.mkdir(parents=True, exist_ok=True)
-        pl.concat([new, versions]).write_csv(path)
+        write_night(pl.read_csv(first, infer_schema=False), day, str(10 - number), path)
     return path
 
 
