@@ -106,11 +106,14 @@ def publish(con: duckdb.DuckDBPyConnection, warehouse: Path, run_id: str, marts_
         con.execute("create schema if not exists serving.marts; create schema if not exists serving.audit")
         served = {t for (t,) in con.execute("select table_name from duckdb_tables() where database_name = "
                                              "'serving' and schema_name = 'marts'").fetchall()}
+        if delta:  # the view once, not once per statement
+            con.execute("create or replace temp table dossiers_to_republish as "
+                        "select dossier_code from intermediate.int_dossiers_to_republish")
+        replaced = "dossier_code in (select dossier_code from temp.dossiers_to_republish)"
         # the marts' views too (fct_dossiers reads the lateness at as_of): readers get tables
         for (table,) in con.execute("select table_name from information_schema.tables where table_catalog = "
                                     "current_database() and table_schema = 'marts' order by 1").fetchall():
             if delta and table in served and "dossier_code" in wh.table_columns(con, "marts", table):
-                replaced = "dossier_code in (select dossier_code from intermediate.int_dossiers_to_republish)"
                 con.execute(f'delete from serving.marts."{table}" where {replaced}')
                 con.execute(f'insert into serving.marts."{table}" by name select * from marts."{table}" '
                             f"where {replaced}")
@@ -123,7 +126,7 @@ def publish(con: duckdb.DuckDBPyConnection, warehouse: Path, run_id: str, marts_
                 con.execute(f"create or replace table serving.audit.{table} as {select}")
         con.execute("checkpoint serving")
     finally:
-        con.execute("detach serving")
+        con.execute("detach serving; drop table if exists temp.dossiers_to_republish")
     os.replace(building, serving)
     return serving
 
