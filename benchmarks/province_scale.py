@@ -62,17 +62,26 @@ def parwatch_run(landing: Path, warehouse: Path) -> str:
     """
 
 
-def prepare(out: Path, history: int) -> tuple[Path, Path, Path]:
-    """The landing folder with the history export and catalogues, and the night's export beside it."""
+def paths(out: Path, history: int) -> tuple[Path, Path, Path]:
+    """The landing folder, the history export in it and the night's export beside it."""
+    from pipelines.generator.portal import history_end
+
+    export = history_end(history)  # after the last receipt
+    landing = out / f"landing_{history}"
+    return (landing, landing / "hoso" / f"hoso_H26_{export:%Y%m%d}.csv",
+            out / f"night_{history}" / f"hoso_H26_{export + timedelta(days=1):%Y%m%d}.csv")
+
+
+def prepare(out: Path, history: int) -> None:
+    """Write the files of `paths` unless a --keep run left them: the history export, the
+    catalogues beside it and the night's export."""
     import polars as pl
 
     from pipelines.generator import generate, write_portal_hoso_csv
     from pipelines.generator.portal import history_end
 
-    export = history_end(history)  # after the last receipt
-    landing = out / f"landing_{history}"
-    history_file = landing / "hoso" / f"hoso_H26_{export:%Y%m%d}.csv"
-    night_file = out / f"night_{history}" / f"hoso_H26_{export + timedelta(days=1):%Y%m%d}.csv"
+    export = history_end(history)
+    landing, history_file, night_file = paths(out, history)
     if not night_file.exists():
         print(f"writing {history:,} portal-format dossiers to {history_file} ...", flush=True)
         history_file.parent.mkdir(parents=True, exist_ok=True)
@@ -82,7 +91,6 @@ def prepare(out: Path, history: int) -> tuple[Path, Path, Path]:
         shutil.rmtree(out / "catalogues")
         latest = pl.scan_csv(history_file, infer_schema=False).tail(NIGHT_NEW + NIGHT_VERSIONS).collect()
         write_night(latest, export + timedelta(days=1), "9", night_file)
-    return landing, history_file, night_file
 
 
 def write_night(latest, day: date, first_digit: str, path: Path) -> None:
@@ -119,7 +127,7 @@ def main() -> None:
         writer.join()
         if writer.exitcode:
             raise SystemExit(f"writing the {history:,}-dossier files failed")
-        landing, history_file, night_file = prepare(args.out, history)  # written: only the paths
+        landing, history_file, night_file = paths(args.out, history)
         (landing / "hoso" / night_file.name).unlink(missing_ok=True)
         work = args.out / f"run_{history}"
         shutil.rmtree(work, ignore_errors=True)

@@ -5,7 +5,10 @@
 script copies that warehouse, writes the next nights' exports (as province_scale writes its night:
 10,000 new dossiers and 10,000 new versions, one day later each) and runs `parwatch run` on each
 night in its own process, as province_scale does. It prints wall and CPU seconds and peak RSS per
-night, the run's slowest steps and dbt's slowest nodes (from run_results.json).
+night, the run's slowest steps and dbt's slowest nodes (from run_results.json). The first night
+replayed parses the whole dbt project (the copied target folder was parsed for the other
+warehouse's path, which dbt's vars carry), 5-7 s more than a night of the benchmark: compare
+nights 3 and after.
 
     python benchmarks/replay_nights.py --history 10000000 [--nights 2] [--repo DIR] [--adopt-project]
 
